@@ -1,0 +1,63 @@
+//! The network definition model: libvirt's network XML as typed values, read, written,
+//! defaulted and validated in one place, so the helper, the CLI and the GUI agree on
+//! what a network is and show the same messages. No I/O, no GTK, no D-Bus.
+
+pub mod defaults;
+pub mod dns;
+pub mod forward;
+pub mod ip;
+pub mod network;
+pub mod port;
+pub mod problem;
+pub mod syntax;
+pub mod validate;
+pub mod values;
+pub mod xml;
+
+pub use defaults::apply_defaults;
+pub use forward::{Forward, ForwardMode};
+pub use ip::IpDef;
+pub use network::{Bridge, Network, NetworkMode};
+pub use problem::{Problem, Problems};
+pub use values::{Family, MacAddr};
+
+impl Network {
+    /// Reads a definition the way libvirt parses one: the document must be well-formed,
+    /// use only elements and attributes of libvirt's network schema with values of the
+    /// right type, and pass libvirt's own parse-time checks. Every problem is reported.
+    pub fn from_xml(xml: &str) -> Result<Network, Problems> {
+        let doc = xml::dom::parse(xml)?;
+        match xml::read::read(&doc) {
+            (Some(network), problems) if problems.is_empty() => Ok(network),
+            (_, problems) => Err(Problems(problems)),
+        }
+    }
+
+    /// The definition as libvirt would write it (canonical order and defaults).
+    pub fn to_xml(&self) -> String {
+        xml::write::write(self)
+    }
+
+    /// virtnet's semantic checks (see [`validate`]); `Ok` when there is nothing to fix.
+    pub fn validate(&self) -> Result<(), Problems> {
+        let problems = validate::validate(self);
+        if problems.is_empty() { Ok(()) } else { Err(Problems(problems)) }
+    }
+}
+
+/// Reads and validates a definition, reporting the problems of both steps together
+/// (what `virtnet validate` prints and what the helper refuses a definition for).
+pub fn parse_and_validate(xml_text: &str) -> Result<Network, Problems> {
+    let doc = xml::dom::parse(xml_text)?;
+    let (network, mut problems) = xml::read::read(&doc);
+    let Some(network) = network else { return Err(Problems(problems)) };
+    // A missing <name> is reported by the reader already; validation would repeat it.
+    let name_reported = problems.iter().any(|p| p.path == "name");
+    for problem in validate::validate(&network) {
+        let repeated = problems.contains(&problem) || (problem.path == "name" && name_reported);
+        if !repeated {
+            problems.push(problem);
+        }
+    }
+    if problems.is_empty() { Ok(network) } else { Err(Problems(problems)) }
+}

@@ -1,0 +1,161 @@
+//! The character rules for names and values that end up in interface names, file names
+//! and dnsmasq's configuration. They are deliberately narrow: whatever passes here can be
+//! written into a dnsmasq file without changing its meaning (no newline, no comma where
+//! dnsmasq splits on commas, no quote or backslash).
+//!
+//! Each function returns `Err(reason)` with the reason phrased to follow the value.
+
+/// Linux interface names: 1–15 bytes (IFNAMSIZ − 1), no `/`, `:` or whitespace; we also
+/// keep to the characters every tool quotes safely.
+pub fn interface_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("is empty".into());
+    }
+    if name.len() > 15 {
+        return Err(format!("is {} bytes long; interface names have at most 15", name.len()));
+    }
+    if name == "." || name == ".." {
+        return Err("is not a usable interface name".into());
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
+        return Err(format!("contains {}; interface names use letters, digits, '_', '-' and '.'", describe_char(c)));
+    }
+    Ok(())
+}
+
+/// A bridge name, which may be a template with one `%d` (libvirt's `virbr%d`).
+pub fn bridge_name_or_template(name: &str) -> Result<(), String> {
+    match name.matches("%d").count() {
+        0 => interface_name(name),
+        1 => interface_name(&name.replace("%d", "0")).map_err(|why| format!("{why} (with %d expanded)")),
+        _ => Err("contains more than one %d".into()),
+    }
+}
+
+/// A DNS name: dot-separated labels of letters, digits, '-' and '_' (1–63 bytes each,
+/// 253 in all). A single trailing dot is accepted.
+pub fn dns_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("is empty".into());
+    }
+    let trimmed = name.strip_suffix('.').unwrap_or(name);
+    if trimmed.len() > 253 {
+        return Err(format!("is {} bytes long; DNS names have at most 253", trimmed.len()));
+    }
+    for label in trimmed.split('.') {
+        if label.is_empty() {
+            return Err("has an empty label (two dots in a row, or a leading dot)".into());
+        }
+        if label.len() > 63 {
+            return Err(format!("has a label of {} bytes; DNS labels have at most 63", label.len()));
+        }
+        if let Some(c) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))) {
+            return Err(format!("contains {}; DNS names use letters, digits, '-', '_' and '.'", describe_char(c)));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!("has a label '{label}' that starts or ends with '-'"));
+        }
+    }
+    Ok(())
+}
+
+/// Free text written into dnsmasq's configuration as one value: printable, and without
+/// the characters dnsmasq treats specially in a value (`,` separates fields, `"` and `\`
+/// quote, `#` starts a comment).
+pub fn dnsmasq_text(value: &str) -> Result<(), String> {
+    if let Some(c) = value.chars().find(|c| c.is_control() || matches!(c, ',' | '"' | '\\' | '#')) {
+        return Err(format!(
+            "contains {}, which would change the meaning of dnsmasq's configuration",
+            describe_char(c)
+        ));
+    }
+    Ok(())
+}
+
+/// A file path written into dnsmasq's configuration (`tftp-root`, `dhcp-boot`).
+pub fn dnsmasq_path(value: &str, absolute: bool) -> Result<(), String> {
+    if value.is_empty() {
+        return Err("is empty".into());
+    }
+    if absolute && !value.starts_with('/') {
+        return Err("must be an absolute path (starting with /)".into());
+    }
+    dnsmasq_text(value)
+}
+
+/// A raw `<dnsmasq:option>` line: anything on one line.
+pub fn dnsmasq_option(value: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Err("is empty".into());
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(format!("contains {}; each option is one line of dnsmasq.conf", describe_char(c)));
+    }
+    Ok(())
+}
+
+/// A DHCPv6 client DUID as libvirt writes it: hex bytes separated by colons.
+pub fn duid(value: &str) -> Result<(), String> {
+    let ok = value.split(':').count() >= 2
+        && value.split(':').all(|b| (1..=2).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_hexdigit()));
+    if ok {
+        Ok(())
+    } else {
+        Err("is not a DUID (hex bytes separated by colons, such as 0:3:0:1:0:16:3e:11:22:33)".into())
+    }
+}
+
+/// Characters named so that invisible ones show up in messages.
+pub fn describe_char(c: char) -> String {
+    match c {
+        '\n' => "a newline".into(),
+        '\r' => "a carriage return".into(),
+        '\t' => "a tab".into(),
+        ' ' => "a space".into(),
+        c if c.is_control() => format!("the control character U+{:04X}", u32::from(c)),
+        c => format!("'{c}'"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_names() {
+        assert!(interface_name("virbr0").is_ok());
+        assert!(interface_name("br-lan.10").is_ok());
+        assert!(interface_name("").is_err());
+        assert!(interface_name("abcdefghijklmnop").unwrap_err().contains("at most 15"));
+        assert!(interface_name("eth 0").unwrap_err().contains("a space"));
+        assert!(interface_name("a/b").is_err());
+        assert!(interface_name("..").is_err());
+        assert!(bridge_name_or_template("virbr%d").is_ok());
+        assert!(bridge_name_or_template("v%d%d").is_err());
+    }
+
+    #[test]
+    fn dns_names() {
+        assert!(dns_name("example.com").is_ok());
+        assert!(dns_name("example.com.").is_ok());
+        assert!(dns_name("_sip._tcp.example.com").is_ok());
+        assert!(dns_name("a..b").is_err());
+        assert!(dns_name("a,b").unwrap_err().contains("','"));
+        assert!(dns_name("a\nb").unwrap_err().contains("newline"));
+        assert!(dns_name("-a").is_err());
+        assert!(dns_name(&"a".repeat(64)).is_err());
+    }
+
+    #[test]
+    fn dnsmasq_values() {
+        assert!(dnsmasq_text("example value").is_ok());
+        assert!(dnsmasq_text("a,b").is_err());
+        assert!(dnsmasq_text("a\"b").is_err());
+        assert!(dnsmasq_path("/var/lib/tftproot", true).is_ok());
+        assert!(dnsmasq_path("relative", true).is_err());
+        assert!(dnsmasq_option("cname=*.apps.example.com,master.example.com").is_ok());
+        assert!(dnsmasq_option("a\nb").is_err());
+        assert!(duid("0:3:0:1:0:16:3e:11:22:33").is_ok());
+        assert!(duid("0:3:zz").is_err());
+    }
+}

@@ -1,0 +1,566 @@
+//! Semantic checks of a definition, stricter than libvirt's: everything a network needs
+//! to start and run correctly, and everything that reaches dnsmasq's files kept to safe
+//! characters. Every problem is reported with its element path, not just the first.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use ipnetwork::IpNetwork;
+
+use super::dns::Dns;
+use super::forward::{Forward, ForwardMode};
+use super::ip::{Dhcp, IpDef, Route};
+use super::network::Network;
+use super::problem::{Problem, join, join_indexed};
+use super::syntax;
+use super::values::{Family, Lease, PrefixSpec, classful_prefix};
+
+/// Longest network name accepted (libvirt has no limit; file names and UI do).
+pub const MAX_NAME_BYTES: usize = 200;
+/// dnsmasq refuses shorter leases.
+pub const MIN_LEASE_SECONDS: u64 = 120;
+/// The smallest MTU IPv4 allows, and the smallest IPv6 allows.
+pub const MIN_MTU: u16 = 68;
+pub const MIN_MTU_IPV6: u16 = 1280;
+/// The kernel's largest STP forward delay.
+pub const MAX_BRIDGE_DELAY: u64 = 30;
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn report(&mut self, path: impl AsRef<str>, message: impl Into<String>) {
+        self.problems.push(Problem::new(path.as_ref(), message));
+    }
+
+    /// Reports `what` at `path` when a syntax rule refuses it.
+    fn syntax(&mut self, path: &str, what: &str, value: &str, rule: Result<(), String>) {
+        if let Err(why) = rule {
+            self.report(path, format!("{what} '{}' {why}", value.escape_debug()));
+        }
+    }
+}
+
+/// All problems of the definition; empty when it is valid.
+pub fn validate(net: &Network) -> Vec<Problem> {
+    let mut c = Checker { problems: Vec::new() };
+    check_name(&mut c, &net.name);
+    if let Some(title) = &net.title
+        && title.contains('\n')
+    {
+        c.report("title", "the title must be a single line");
+    }
+    check_bridge(&mut c, net);
+    if let Some(mac) = net.mac
+        && (!mac.is_unicast() || mac.is_zero())
+    {
+        c.report("mac", format!("address {mac} is a multicast or all-zero address; the bridge needs a unicast one"));
+    }
+    if let Some(mtu) = net.mtu {
+        let has_v6 = net.ips_of(Family::Ipv6).next().is_some();
+        if mtu < MIN_MTU {
+            c.report("mtu", format!("size {mtu} is too small; an MTU is between {MIN_MTU} and 65535"));
+        } else if has_v6 && mtu < MIN_MTU_IPV6 {
+            c.report("mtu", format!("size {mtu} is too small for IPv6, which needs at least {MIN_MTU_IPV6}"));
+        }
+    }
+    if let Some(forward) = &net.forward {
+        check_forward(&mut c, forward);
+    }
+    if let Some(domain) = &net.domain {
+        c.syntax("domain", "name", &domain.name, syntax::dns_name(&domain.name));
+    }
+    if let Some(dns) = &net.dns {
+        check_dns(&mut c, dns);
+    }
+    check_ips(&mut c, net);
+    for (i, route) in net.routes.iter().enumerate() {
+        check_route(&mut c, net, route, &join_indexed("", "route", i));
+    }
+    check_portgroups(&mut c, net);
+    for (i, option) in net.dnsmasq_options.iter().enumerate() {
+        let path = join_indexed("dnsmasq:options", "option", i);
+        c.syntax(&path, "value", option, syntax::dnsmasq_option(option));
+    }
+    c.problems
+}
+
+fn check_name(c: &mut Checker, name: &str) {
+    if name.is_empty() {
+        c.report("name", "a network needs a name");
+        return;
+    }
+    if name.len() > MAX_NAME_BYTES {
+        c.report("name", format!("the name is {} bytes long; at most {MAX_NAME_BYTES} are allowed", name.len()));
+    }
+    if name == "." || name == ".." {
+        c.report("name", format!("'{name}' cannot be used as a name"));
+    }
+    if name.trim() != name {
+        c.report("name", format!("'{}' starts or ends with white space", name.escape_debug()));
+    }
+    if let Some(ch) = name.chars().find(|ch| ch.is_control() || matches!(ch, '/' | ',')) {
+        c.report(
+            "name",
+            format!(
+                "'{}' contains {}; names may not contain '/', ',' or control characters",
+                name.escape_debug(),
+                syntax::describe_char(ch)
+            ),
+        );
+    }
+}
+
+fn check_bridge(c: &mut Checker, net: &Network) {
+    let bridge = &net.bridge;
+    if let Some(name) = &bridge.name {
+        c.syntax("bridge", "name", name, syntax::bridge_name_or_template(name));
+    }
+    if let Some(zone) = &bridge.zone
+        && (zone.is_empty() || !zone.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-')))
+    {
+        c.report("bridge", format!("zone '{}' may use only letters, digits, '_' and '-'", zone.escape_debug()));
+    }
+    if bridge.delay > MAX_BRIDGE_DELAY {
+        c.report(
+            "bridge",
+            format!("delay {} is too long; the kernel allows at most {MAX_BRIDGE_DELAY} seconds", bridge.delay),
+        );
+    }
+}
+
+fn check_forward(c: &mut Checker, forward: &Forward) {
+    for (i, iface) in forward.interfaces.iter().enumerate() {
+        let path = join_indexed("forward", "interface", i);
+        c.syntax(&path, "dev", &iface.dev, syntax::interface_name(&iface.dev));
+    }
+    if let Some(pf) = &forward.pf {
+        c.syntax("forward/pf", "dev", pf, syntax::interface_name(pf));
+    }
+    if matches!(forward.mode, ForwardMode::Nat | ForwardMode::Route) && forward.interfaces.len() > 1 {
+        c.report(
+            "forward",
+            format!(
+                "mode='{}' forwards through one uplink at most, but {} interfaces are listed",
+                forward.mode,
+                forward.interfaces.len()
+            ),
+        );
+    }
+    if let Some(nat) = &forward.nat {
+        if let Some((start, end)) = nat.address
+            && start > end
+        {
+            c.report("forward/nat/address", format!("start {start} comes after end {end}"));
+        }
+        if let Some((start, end)) = nat.port {
+            if start == 0 {
+                c.report("forward/nat/port", "start 0 is not a port; ports go from 1 to 65535");
+            }
+            if start > end {
+                c.report("forward/nat/port", format!("start {start} comes after end {end}"));
+            }
+        }
+    }
+}
+
+fn check_dns(c: &mut Checker, dns: &Dns) {
+    for (i, f) in dns.forwarders.iter().enumerate() {
+        if let Some(domain) = &f.domain {
+            c.syntax(&join_indexed("dns", "forwarder", i), "domain", domain, syntax::dns_name(domain));
+        }
+    }
+    for (i, t) in dns.txts.iter().enumerate() {
+        let path = join_indexed("dns", "txt", i);
+        c.syntax(&path, "name", &t.name, syntax::dns_name(&t.name));
+        c.syntax(&path, "value", &t.value, syntax::dnsmasq_text(&t.value));
+    }
+    for (i, s) in dns.srvs.iter().enumerate() {
+        let path = join_indexed("dns", "srv", i);
+        if s.service.is_empty()
+            || s.service.len() > 15
+            || !s.service.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+        {
+            c.report(
+                &path,
+                format!(
+                    "service '{}' must be 1 to 15 letters, digits or '-' (such as 'ldap' or 'sip')",
+                    s.service.escape_debug()
+                ),
+            );
+        }
+        if s.protocol != "tcp" && s.protocol != "udp" {
+            c.report(&path, format!("protocol '{}' must be tcp or udp", s.protocol.escape_debug()));
+        }
+        if let Some(domain) = &s.domain {
+            c.syntax(&path, "domain", domain, syntax::dns_name(domain));
+        }
+        if let Some(target) = &s.target
+            && target != "."
+        {
+            c.syntax(&path, "target", target, syntax::dns_name(target));
+        }
+    }
+    for (i, h) in dns.hosts.iter().enumerate() {
+        let path = join_indexed("dns", "host", i);
+        for (j, name) in h.hostnames.iter().enumerate() {
+            c.syntax(&join_indexed(&path, "hostname", j), "hostname", name, syntax::dns_name(name));
+        }
+    }
+}
+
+/// The subnet of an `<ip>` after checking how it is written, or `None` (reported) when
+/// it cannot be worked out.
+fn checked_subnet(c: &mut Checker, ip: &IpDef, path: &str) -> Option<IpNetwork> {
+    let address = ip.address?;
+    let family = Family::of(&address);
+    if let Some(declared) = ip.family
+        && declared != family
+    {
+        c.report(path, format!("family='{}' does not match address {address}, which is {family}", declared.as_str()));
+        return None;
+    }
+    if address.is_unspecified() || address.is_loopback() || address.is_multicast() {
+        c.report(path, format!("address {address} cannot be given to a bridge (unspecified, loopback or multicast)"));
+        return None;
+    }
+    let prefix = match (ip.prefix, address) {
+        (Some(PrefixSpec::Netmask(_)), IpAddr::V6(_)) => {
+            c.report(path, "netmask applies only to IPv4; write prefix='64' for an IPv6 subnet");
+            return None;
+        }
+        (Some(PrefixSpec::Netmask(mask)), _) => match ip.prefix.and_then(|p| p.prefix_len()) {
+            Some(len) => len,
+            None => {
+                c.report(path, format!("netmask {mask} is not a netmask (its one bits must be contiguous)"));
+                return None;
+            }
+        },
+        (Some(PrefixSpec::Prefix(len)), _) if len > family.max_prefix() => {
+            c.report(path, format!("prefix {len} is too long for {family} (at most {})", family.max_prefix()));
+            return None;
+        }
+        (Some(PrefixSpec::Prefix(len)), _) => len,
+        (None, IpAddr::V4(v4)) => match classful_prefix(v4) {
+            Some(len) => len,
+            None => {
+                c.report(path, format!("address {address} needs a netmask or prefix"));
+                return None;
+            }
+        },
+        (None, IpAddr::V6(_)) => 64,
+    };
+    let subnet = IpNetwork::new(address, prefix).ok()?;
+    let is_network_addr = subnet.network() == address && prefix < family.max_prefix() - 1;
+    let is_broadcast = matches!(subnet, IpNetwork::V4(v4) if v4.broadcast() == address && prefix < 31);
+    if is_network_addr || is_broadcast {
+        let which = if is_network_addr { "network" } else { "broadcast" };
+        c.report(
+            path,
+            format!(
+                "address {address} is the {which} address of {}; the host needs an address inside it, such as {}",
+                display_subnet(&subnet),
+                first_host(&subnet)
+            ),
+        );
+    }
+    Some(subnet)
+}
+
+/// `192.168.122.0/24`: the subnet written from its network address.
+pub fn display_subnet(subnet: &IpNetwork) -> String {
+    format!("{}/{}", subnet.network(), subnet.prefix())
+}
+
+fn first_host(subnet: &IpNetwork) -> IpAddr {
+    offset(subnet.network(), 1)
+}
+
+fn as_u128(addr: IpAddr) -> u128 {
+    match addr {
+        IpAddr::V4(v4) => u128::from(u32::from(v4)),
+        IpAddr::V6(v6) => u128::from(v6),
+    }
+}
+
+fn offset(addr: IpAddr, by: u128) -> IpAddr {
+    match addr {
+        IpAddr::V4(v4) => IpAddr::V4(u32::try_from(u128::from(u32::from(v4)) + by).unwrap_or(u32::MAX).into()),
+        IpAddr::V6(v6) => IpAddr::V6(u128::from(v6).saturating_add(by).into()),
+    }
+}
+
+/// Addresses of a subnet that must not be handed out: the network address, the IPv4
+/// broadcast address and the host's own address.
+fn reserved_addresses(subnet: &IpNetwork) -> Vec<(IpAddr, &'static str)> {
+    let mut reserved = vec![(subnet.ip(), "the host's own address")];
+    if subnet.prefix() < Family::of(&subnet.ip()).max_prefix() - 1 {
+        reserved.push((subnet.network(), "the network address"));
+    }
+    if let IpNetwork::V4(v4) = subnet
+        && v4.prefix() < 31
+    {
+        reserved.push((IpAddr::V4(v4.broadcast()), "the broadcast address"));
+    }
+    reserved
+}
+
+fn check_ips(c: &mut Checker, net: &Network) {
+    let mut subnets: Vec<(usize, IpNetwork)> = Vec::new();
+    let mut dhcp_by_family: HashMap<Family, usize> = HashMap::new();
+    for (i, ip) in net.ips.iter().enumerate() {
+        let path = join_indexed("", "ip", i);
+        let subnet = checked_subnet(c, ip, &path);
+        if let Some(subnet) = subnet {
+            if let Some((j, other)) = subnets.iter().find(|(_, other)| overlaps(other, &subnet)) {
+                c.report(
+                    &path,
+                    format!(
+                        "subnet {} overlaps ip[{j}] ({}) of the same network",
+                        display_subnet(&subnet),
+                        display_subnet(other)
+                    ),
+                );
+            }
+            subnets.push((i, subnet));
+        }
+        let family = ip.family();
+        if let Some(root) = &ip.tftp_root {
+            c.syntax(&join(&path, "tftp"), "root", root, syntax::dnsmasq_path(root, true));
+            if family == Some(Family::Ipv6) {
+                c.report(join(&path, "tftp"), "TFTP is served only on IPv4 addresses");
+            }
+        }
+        if let Some(dhcp) = &ip.dhcp {
+            if ip.has_dhcp()
+                && let Some(family) = family
+            {
+                if let Some(first) = dhcp_by_family.get(&family) {
+                    c.report(
+                        &path,
+                        format!("only one {family} address of a network can have DHCP, and ip[{first}] already has it"),
+                    );
+                } else {
+                    dhcp_by_family.insert(family, i);
+                }
+            }
+            check_dhcp(c, dhcp, subnet.as_ref(), family, &join(&path, "dhcp"));
+        }
+    }
+}
+
+fn overlaps(a: &IpNetwork, b: &IpNetwork) -> bool {
+    match (a, b) {
+        (IpNetwork::V4(_), IpNetwork::V4(_)) | (IpNetwork::V6(_), IpNetwork::V6(_)) => {
+            a.contains(b.network()) || b.contains(a.network())
+        }
+        _ => false,
+    }
+}
+
+fn check_lease(c: &mut Checker, lease: Option<&Lease>, path: &str) {
+    if let Some(seconds) = lease.and_then(Lease::seconds)
+        && seconds < MIN_LEASE_SECONDS
+    {
+        c.report(
+            join(path, "lease"),
+            format!("a lease of {seconds} seconds is too short; leases last at least {MIN_LEASE_SECONDS} seconds (or 0 for infinite)"),
+        );
+    }
+}
+
+/// Checks that `addr` (attribute `what`) is a usable address of `subnet`.
+fn check_in_subnet(c: &mut Checker, path: &str, what: &str, addr: IpAddr, subnet: &IpNetwork) -> bool {
+    if Family::of(&addr) != Family::of(&subnet.ip()) {
+        c.report(path, format!("{what} {addr} is not {} like the network's address", Family::of(&subnet.ip())));
+        return false;
+    }
+    if !subnet.contains(addr) {
+        c.report(path, format!("{what} {addr} is outside {}", display_subnet(subnet)));
+        return false;
+    }
+    if let Some((_, role)) = reserved_addresses(subnet).into_iter().find(|(r, _)| *r == addr) {
+        c.report(path, format!("{what} {addr} is {role}"));
+        return false;
+    }
+    true
+}
+
+fn check_dhcp(c: &mut Checker, dhcp: &Dhcp, subnet: Option<&IpNetwork>, family: Option<Family>, path: &str) {
+    let mut ranges: Vec<(usize, u128, u128)> = Vec::new();
+    for (i, range) in dhcp.ranges.iter().enumerate() {
+        let rpath = join_indexed(path, "range", i);
+        check_lease(c, range.lease.as_ref(), &rpath);
+        let Some(subnet) = subnet else { continue };
+        let start_ok = check_in_subnet(c, &rpath, "start", range.start, subnet);
+        let end_ok = check_in_subnet(c, &rpath, "end", range.end, subnet);
+        if !(start_ok && end_ok) {
+            continue;
+        }
+        let (start, end) = (as_u128(range.start), as_u128(range.end));
+        if start > end {
+            c.report(&rpath, format!("start {} comes after end {}", range.start, range.end));
+            continue;
+        }
+        if let Some((_, role)) =
+            reserved_addresses(subnet).into_iter().find(|(r, _)| (start..=end).contains(&as_u128(*r)))
+        {
+            c.report(&rpath, format!("{} - {} includes {role}", range.start, range.end));
+        }
+        if let Some((j, _, _)) = ranges.iter().find(|(_, s, e)| start <= *e && *s <= end) {
+            c.report(&rpath, format!("{} - {} overlaps range[{j}]", range.start, range.end));
+        }
+        ranges.push((i, start, end));
+    }
+
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, host) in dhcp.hosts.iter().enumerate() {
+        let hpath = join_indexed(path, "host", i);
+        check_lease(c, host.lease.as_ref(), &hpath);
+        match family {
+            Some(Family::Ipv6) => {
+                if host.mac.is_some() {
+                    c.report(&hpath, "IPv6 hosts are matched by id (their DUID) or name, not by mac");
+                }
+                if host.id.is_none() && host.name.is_none() {
+                    c.report(&hpath, "an IPv6 static host needs an id (DUID) or a name");
+                }
+                if host.ip.is_none() {
+                    c.report(&hpath, "an IPv6 static host needs an ip");
+                }
+            }
+            _ => {
+                if host.id.is_some() {
+                    c.report(&hpath, "id (a DHCPv6 DUID) applies only to IPv6 hosts; IPv4 hosts are matched by mac");
+                }
+                if host.mac.is_none() && host.name.is_none() {
+                    c.report(&hpath, "a static host needs a mac or a name");
+                }
+            }
+        }
+        if let Some(mac) = host.mac
+            && (!mac.is_unicast() || mac.is_zero())
+        {
+            c.report(&hpath, format!("mac {mac} is a multicast or all-zero address; a guest needs a unicast one"));
+        }
+        if let Some(id) = &host.id {
+            c.syntax(&hpath, "id", id, syntax::duid(id));
+        }
+        if let Some(name) = &host.name {
+            c.syntax(&hpath, "name", name, syntax::dns_name(name));
+        }
+        if let (Some(ip), Some(subnet)) = (host.ip, subnet) {
+            check_in_subnet(c, &hpath, "ip", ip, subnet);
+        }
+        // Names are compared without case, as DNS compares them.
+        let keys = [
+            host.mac.map(|m| ("mac", m.to_string(), m.to_string())),
+            host.id.clone().map(|id| ("id", id.clone(), id)),
+            host.name.clone().map(|n| ("name", n.to_ascii_lowercase(), n)),
+            host.ip.map(|ip| ("ip", ip.to_string(), ip.to_string())),
+        ];
+        for (what, key, shown) in keys.into_iter().flatten() {
+            match seen.get(&format!("{what}={key}")) {
+                Some(first) => c.report(&hpath, format!("{what} {shown} is already used by host[{first}]")),
+                None => {
+                    seen.insert(format!("{what}={key}"), i);
+                }
+            }
+        }
+    }
+
+    if let Some(bootp) = &dhcp.bootp {
+        let bpath = join(path, "bootp");
+        if family == Some(Family::Ipv6) {
+            c.report(&bpath, "network boot (bootp) is offered only on IPv4 addresses");
+        }
+        c.syntax(&bpath, "file", &bootp.file, syntax::dnsmasq_path(&bootp.file, false));
+        if let Some(server) = &bootp.server
+            && server.parse::<IpAddr>().is_err()
+        {
+            c.syntax(&bpath, "server", server, syntax::dns_name(server));
+        }
+    }
+}
+
+fn check_route(c: &mut Checker, net: &Network, route: &Route, path: &str) {
+    let family = Family::of(&route.address);
+    if let Some(declared) = route.family
+        && declared != family
+    {
+        c.report(
+            path,
+            format!("family='{}' does not match address {}, which is {family}", declared.as_str(), route.address),
+        );
+        return;
+    }
+    if Family::of(&route.gateway) != family {
+        c.report(path, format!("gateway {} is not {family} like address {}", route.gateway, route.address));
+        return;
+    }
+    if matches!(route.prefix, Some(PrefixSpec::Netmask(_))) && family == Family::Ipv6 {
+        c.report(path, "netmask applies only to IPv4; write prefix= for an IPv6 route");
+        return;
+    }
+    match route.prefix_len() {
+        Some(len) if len > family.max_prefix() => {
+            c.report(path, format!("prefix {len} is too long for {family} (at most {})", family.max_prefix()));
+        }
+        Some(len) => {
+            if let Ok(dest) = IpNetwork::new(route.address, len)
+                && dest.network() != route.address
+            {
+                c.report(
+                    path,
+                    format!(
+                        "address {} is not the start of a /{len}; did you mean {}?",
+                        route.address,
+                        display_subnet(&dest)
+                    ),
+                );
+            }
+        }
+        None => c.report(path, "the netmask or prefix is not valid"),
+    }
+    let local: Vec<IpNetwork> = net.ips.iter().filter_map(IpDef::subnet).collect();
+    if !local.iter().any(|subnet| subnet.contains(route.gateway)) {
+        let nets: Vec<String> = local.iter().filter(|s| Family::of(&s.ip()) == family).map(display_subnet).collect();
+        let known = if nets.is_empty() { format!("the network has no {family} subnet") } else { nets.join(", ") };
+        c.report(
+            path,
+            format!(
+                "gateway {} is not inside the network's subnets ({known}), so the host cannot reach it",
+                route.gateway
+            ),
+        );
+    }
+}
+
+fn check_portgroups(c: &mut Checker, net: &Network) {
+    let mut defaults = Vec::new();
+    for (i, pg) in net.portgroups.iter().enumerate() {
+        let path = join_indexed("", "portgroup", i);
+        if pg.name.is_empty() || pg.name.chars().any(|ch| ch.is_control() || ch == ' ' || ch == ',') {
+            c.report(
+                &path,
+                format!(
+                    "name '{}' must be non-empty, without spaces, commas or control characters",
+                    pg.name.escape_debug()
+                ),
+            );
+        }
+        if let Some(j) = net.portgroups[..i].iter().position(|other| other.name == pg.name) {
+            c.report(&path, format!("name '{}' is already used by portgroup[{j}]", pg.name));
+        }
+        if pg.default == Some(true) {
+            defaults.push(i);
+        }
+    }
+    if defaults.len() > 1 {
+        c.report(
+            join_indexed("", "portgroup", defaults[1]),
+            format!("only one portgroup can be the default, and portgroup[{}] already is", defaults[0]),
+        );
+    }
+}

@@ -1,0 +1,329 @@
+//! A small XML tree built with quick-xml, hardened for untrusted input.
+//!
+//! Definitions reach the helper from any local user, so the reader refuses what XML
+//! parsers are attacked with: DTDs (and with them entity expansion), documents over
+//! 1 MiB, and absurd nesting. Namespaces are resolved so `<x:options>` is recognised
+//! whatever prefix binds libvirt's dnsmasq namespace, and each element remembers where
+//! its content starts and ends so `<metadata>` can be kept verbatim.
+
+use std::ops::Range;
+
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::reader::Reader;
+
+use crate::model::problem::Problem;
+
+/// Largest document accepted; real definitions are a few kilobytes.
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+/// Deepest nesting accepted; libvirt's schema needs 5 levels, metadata gets the rest.
+pub const MAX_DEPTH: usize = 64;
+
+const XMLNS_XML: &str = "http://www.w3.org/XML/1998/namespace";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attribute {
+    /// Qualified name as written (`mode`, `xml:lang`).
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Element {
+    /// Local name, without prefix.
+    pub name: String,
+    /// Resolved namespace URI, if the element is in one.
+    pub namespace: Option<String>,
+    pub attributes: Vec<Attribute>,
+    /// Namespace bindings declared on this element: (prefix, URI), "" for the default.
+    pub namespaces: Vec<(String, String)>,
+    pub children: Vec<Element>,
+    /// Text directly inside the element (CDATA included), entities resolved.
+    pub text: String,
+    /// Byte offset of the start tag, for line numbers in messages.
+    pub offset: usize,
+    /// Source bytes between the start and end tag (empty for `<x/>`).
+    pub inner: Range<usize>,
+}
+
+impl Element {
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attributes.iter().find(|a| a.name == name).map(|a| a.value.as_str())
+    }
+
+    pub fn children_named<'a, 'n>(&'a self, name: &'n str) -> impl Iterator<Item = &'a Element> + use<'a, 'n> {
+        self.children.iter().filter(move |c| c.name == name && c.namespace.is_none())
+    }
+}
+
+/// A parsed document: the root element and the source it came from.
+#[derive(Debug)]
+pub struct Document<'a> {
+    pub source: &'a str,
+    pub root: Element,
+}
+
+impl Document<'_> {
+    /// The raw source between an element's tags.
+    pub fn inner_source(&self, element: &Element) -> &str {
+        self.source.get(element.inner.clone()).unwrap_or("")
+    }
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(source: &str, offset: usize) -> usize {
+    let end = offset.min(source.len());
+    source.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+struct Builder<'a> {
+    source: &'a str,
+    /// Open elements, innermost last.
+    open: Vec<Element>,
+    /// Namespace bindings (prefix, uri) declared by each open element; "" is the default.
+    scopes: Vec<Vec<(String, String)>>,
+    root: Option<Element>,
+}
+
+/// Parses `source` into a tree, or says (with a line number) why it is not acceptable XML.
+pub fn parse(source: &str) -> Result<Document<'_>, Problem> {
+    if source.len() > MAX_DOCUMENT_BYTES {
+        return Err(Problem::new(
+            "",
+            format!(
+                "the document is {} bytes; definitions larger than {} bytes are refused",
+                source.len(),
+                MAX_DOCUMENT_BYTES
+            ),
+        ));
+    }
+    let mut reader = Reader::from_str(source);
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    config.check_comments = true;
+    config.expand_empty_elements = false;
+    config.trim_text(false);
+
+    let mut b = Builder { source, open: Vec::new(), scopes: Vec::new(), root: None };
+    loop {
+        let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        let event = reader.read_event().map_err(|e| {
+            let at = usize::try_from(reader.error_position()).unwrap_or(0);
+            b.syntax_error(at, &e.to_string())
+        })?;
+        let after = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        match event {
+            Event::Start(start) => {
+                let element = b.open_element(&start, before, after)?;
+                b.open.push(element);
+            }
+            Event::Empty(start) => {
+                let element = b.open_element(&start, before, after)?;
+                b.scopes.pop();
+                b.attach(element, before)?;
+            }
+            Event::End(_) => {
+                let Some(mut element) = b.open.pop() else {
+                    return Err(b.syntax_error(before, "closing tag without an opening tag"));
+                };
+                b.scopes.pop();
+                element.inner.end = before;
+                b.attach(element, before)?;
+            }
+            Event::Text(text) => b.text(&text.xml10_content(), before)?,
+            Event::CData(cdata) => b.text(&cdata.xml10_content(), before)?,
+            Event::GeneralRef(reference) => {
+                let resolved = if reference.is_char_ref() {
+                    match reference.resolve_char_ref() {
+                        Ok(Some(c)) => c.to_string(),
+                        _ => {
+                            return Err(b.syntax_error(
+                                before,
+                                &format!("'&{};' is not a valid character reference", &*reference),
+                            ));
+                        }
+                    }
+                } else {
+                    match quick_xml::escape::resolve_predefined_entity(&reference) {
+                        Some(s) => s.to_owned(),
+                        None => {
+                            return Err(b.syntax_error(
+                                before,
+                                &format!(
+                                    "unknown entity '&{};' (only &amp; &lt; &gt; &apos; &quot; and character references are accepted)",
+                                    &*reference
+                                ),
+                            ));
+                        }
+                    }
+                };
+                b.text(&resolved, before)?;
+            }
+            Event::DocType(_) => {
+                return Err(b.syntax_error(
+                    before,
+                    "DOCTYPE declarations are not accepted (they can declare entities); remove the <!DOCTYPE ...> line",
+                ));
+            }
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
+            Event::Eof => break,
+        }
+    }
+    if let Some(unclosed) = b.open.last() {
+        return Err(b.syntax_error(source.len(), &format!("element <{}> is never closed", unclosed.name)));
+    }
+    match b.root {
+        Some(root) => Ok(Document { source, root }),
+        None => Err(Problem::new("", "the document is empty: expected a <network> element")),
+    }
+}
+
+/// Characters XML 1.0 allows in a document (its `Char` production).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+impl Builder<'_> {
+    /// Refuses characters XML cannot carry, so nothing read here makes output that other
+    /// XML tools (libvirt, xmllint) would reject.
+    fn check_chars(&self, value: &str, offset: usize) -> Result<(), Problem> {
+        match value.chars().find(|c| !is_xml_char(*c)) {
+            Some(c) => {
+                Err(self.syntax_error(offset, &format!("the character U+{:04X} is not allowed in XML", u32::from(c))))
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn syntax_error(&self, offset: usize, what: &str) -> Problem {
+        Problem::new("", format!("not well-formed XML at line {}: {what}", line_of(self.source, offset)))
+    }
+
+    fn open_element(&mut self, start: &BytesStart<'_>, before: usize, after: usize) -> Result<Element, Problem> {
+        if self.open.len() >= MAX_DEPTH {
+            return Err(self.syntax_error(before, &format!("elements are nested more than {MAX_DEPTH} levels deep")));
+        }
+        let mut bindings = Vec::new();
+        let mut attributes = Vec::new();
+        for attr in start.attributes().with_checks(true) {
+            let attr = attr.map_err(|e| self.syntax_error(before, &e.to_string()))?;
+            let name = attr.key.as_ref().to_owned();
+            let value = attr
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|e| self.syntax_error(before, &format!("attribute {name}: {e}")))?
+                .into_owned();
+            self.check_chars(&value, before)?;
+            if name == "xmlns" {
+                bindings.push((String::new(), value));
+            } else if let Some(prefix) = name.strip_prefix("xmlns:") {
+                bindings.push((prefix.to_owned(), value));
+            } else {
+                attributes.push(Attribute { name, value });
+            }
+        }
+        self.scopes.push(bindings.clone());
+
+        let qname = start.name().as_ref().to_owned();
+        let (prefix, local) = match qname.split_once(':') {
+            Some((p, l)) => (p, l),
+            None => ("", qname.as_str()),
+        };
+        let namespace = if prefix == "xml" {
+            Some(XMLNS_XML.to_owned())
+        } else {
+            let found = self.scopes.iter().rev().flat_map(|s| s.iter()).find(|(p, _)| p == prefix);
+            match found {
+                Some((_, uri)) if uri.is_empty() => None,
+                Some((_, uri)) => Some(uri.clone()),
+                None if prefix.is_empty() => None,
+                None => {
+                    return Err(
+                        self.syntax_error(before, &format!("namespace prefix '{prefix}' of <{qname}> is not declared"))
+                    );
+                }
+            }
+        };
+        Ok(Element {
+            name: local.to_owned(),
+            namespace,
+            attributes,
+            namespaces: bindings,
+            children: Vec::new(),
+            text: String::new(),
+            offset: before,
+            inner: after..after,
+        })
+    }
+
+    fn attach(&mut self, element: Element, offset: usize) -> Result<(), Problem> {
+        if let Some(parent) = self.open.last_mut() {
+            parent.children.push(element);
+            Ok(())
+        } else if self.root.is_none() {
+            self.root = Some(element);
+            Ok(())
+        } else {
+            Err(self.syntax_error(offset, "more than one root element"))
+        }
+    }
+
+    fn text(&mut self, text: &str, offset: usize) -> Result<(), Problem> {
+        self.check_chars(text, offset)?;
+        match self.open.last_mut() {
+            Some(element) => {
+                element.text.push_str(text);
+                Ok(())
+            }
+            None if text.trim().is_empty() => Ok(()),
+            None => Err(self.syntax_error(offset, "text outside the root element")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_a_tree_with_namespaces_and_text() {
+        let doc = parse(
+            "<?xml version='1.0'?>\n<network xmlns:d='http://example.org/d'>\n <name>a&amp;b&#33;</name>\n <d:options><d:option value='x &lt; y'/></d:options>\n</network>",
+        )
+        .unwrap();
+        let root = &doc.root;
+        assert_eq!(root.name, "network");
+        assert_eq!(root.children[0].text, "a&b!");
+        let options = &root.children[1];
+        assert_eq!(options.name, "options");
+        assert_eq!(options.namespace.as_deref(), Some("http://example.org/d"));
+        assert_eq!(options.children[0].attr("value"), Some("x < y"));
+        assert_eq!(doc.inner_source(options), "<d:option value='x &lt; y'/>");
+    }
+
+    #[test]
+    fn refuses_doctype_and_entities() {
+        let err = parse("<!DOCTYPE network [<!ENTITY x 'boom'>]>\n<network/>").unwrap_err();
+        assert!(err.message.contains("DOCTYPE"), "{err}");
+        let err = parse("<network><name>&x;</name></network>").unwrap_err();
+        assert!(err.message.contains("unknown entity '&x;'"), "{err}");
+    }
+
+    #[test]
+    fn refuses_deep_nesting_and_huge_documents() {
+        let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
+        assert!(parse(&deep).unwrap_err().message.contains("nested"));
+        let huge = format!("<network>{}</network>", " ".repeat(MAX_DOCUMENT_BYTES));
+        assert!(parse(&huge).unwrap_err().message.contains("larger than"));
+    }
+
+    #[test]
+    fn reports_line_of_syntax_errors() {
+        let err = parse("<network>\n<name>x</nam>\n</network>").unwrap_err();
+        assert!(err.message.starts_with("not well-formed XML at line 2"), "{err}");
+        let err = parse("<network>\n<name>x</name>\n").unwrap_err();
+        assert!(err.message.contains("never closed") || err.message.contains("not well-formed"), "{err}");
+        assert!(parse("").is_err());
+        assert!(parse("<a/><b/>").is_err());
+        assert!(parse("<x:a/>").unwrap_err().message.contains("prefix 'x'"));
+    }
+}
