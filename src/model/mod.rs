@@ -9,6 +9,7 @@ pub mod ip;
 pub mod network;
 pub mod port;
 pub mod problem;
+pub mod subnet;
 pub mod syntax;
 pub mod validate;
 pub mod values;
@@ -45,12 +46,30 @@ impl Network {
     }
 }
 
+/// Why a definition was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DefinitionError {
+    /// Not acceptable XML at all (syntax, DOCTYPE, size): one problem.
+    NotXml(Problem),
+    /// XML, but not a valid network: every problem found.
+    Invalid(Problems),
+}
+
+impl From<DefinitionError> for Problems {
+    fn from(e: DefinitionError) -> Problems {
+        match e {
+            DefinitionError::NotXml(problem) => problem.into(),
+            DefinitionError::Invalid(problems) => problems,
+        }
+    }
+}
+
 /// Reads and validates a definition, reporting the problems of both steps together
-/// (what `virtnet validate` prints and what the helper refuses a definition for).
-pub fn parse_and_validate(xml_text: &str) -> Result<Network, Problems> {
-    let doc = xml::dom::parse(xml_text)?;
+/// (what the helper refuses a definition for).
+pub fn parse_definition(xml_text: &str) -> Result<Network, DefinitionError> {
+    let doc = xml::dom::parse(xml_text).map_err(DefinitionError::NotXml)?;
     let (network, mut problems) = xml::read::read(&doc);
-    let Some(network) = network else { return Err(Problems(problems)) };
+    let Some(network) = network else { return Err(DefinitionError::Invalid(Problems(problems))) };
     // A missing <name> is reported by the reader already; validation would repeat it.
     let name_reported = problems.iter().any(|p| p.path == "name");
     for problem in validate::validate(&network) {
@@ -59,5 +78,10 @@ pub fn parse_and_validate(xml_text: &str) -> Result<Network, Problems> {
             problems.push(problem);
         }
     }
-    if problems.is_empty() { Ok(network) } else { Err(Problems(problems)) }
+    if problems.is_empty() { Ok(network) } else { Err(DefinitionError::Invalid(Problems(problems))) }
+}
+
+/// [`parse_definition`] with all problems in one list (what `virtnet validate` prints).
+pub fn parse_and_validate(xml_text: &str) -> Result<Network, Problems> {
+    parse_definition(xml_text).map_err(Problems::from)
 }

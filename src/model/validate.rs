@@ -12,6 +12,7 @@ use super::forward::{Forward, ForwardMode};
 use super::ip::{Dhcp, IpDef, Route};
 use super::network::Network;
 use super::problem::{Problem, join, join_indexed};
+use super::subnet::overlaps;
 use super::syntax;
 use super::values::{Family, Lease, PrefixSpec, classful_prefix};
 
@@ -268,10 +269,7 @@ fn checked_subnet(c: &mut Checker, ip: &IpDef, path: &str) -> Option<IpNetwork> 
     Some(subnet)
 }
 
-/// `192.168.122.0/24`: the subnet written from its network address.
-pub fn display_subnet(subnet: &IpNetwork) -> String {
-    format!("{}/{}", subnet.network(), subnet.prefix())
-}
+pub use super::subnet::display as display_subnet;
 
 fn first_host(subnet: &IpNetwork) -> IpAddr {
     offset(subnet.network(), 1)
@@ -347,15 +345,6 @@ fn check_ips(c: &mut Checker, net: &Network) {
             }
             check_dhcp(c, dhcp, subnet.as_ref(), family, &join(&path, "dhcp"));
         }
-    }
-}
-
-fn overlaps(a: &IpNetwork, b: &IpNetwork) -> bool {
-    match (a, b) {
-        (IpNetwork::V4(_), IpNetwork::V4(_)) | (IpNetwork::V6(_), IpNetwork::V6(_)) => {
-            a.contains(b.network()) || b.contains(a.network())
-        }
-        _ => false,
     }
 }
 

@@ -87,3 +87,5 @@ pub fn xmllint() -> &'static str {
     assert!(Path::new("/usr/bin/xmllint").exists(), "xmllint is missing: install libxml2-utils (build-aux/test does)");
     "/usr/bin/xmllint"
 }
+
+pub mod sandbox;

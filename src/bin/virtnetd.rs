@@ -1,0 +1,5 @@
+//! `virtnetd`: the privileged helper (see `virtnetd --help`).
+
+fn main() -> std::process::ExitCode {
+    virtnet::helper::main()
+}

@@ -1,0 +1,72 @@
+//! Client proxies for the helper's two interfaces. The CLI and the GUI use these and
+//! nothing else to reach virtnetd.
+
+use zbus::OwnedObjectPath;
+use zbus::proxy;
+
+/// The root object: finds, defines and creates networks.
+#[proxy(
+    interface = "io.github.virtnet.Helper1.Manager",
+    default_service = "io.github.virtnet.Helper1",
+    default_path = "/io/github/virtnet/Helper1"
+)]
+pub trait Manager {
+    /// Object paths of the networks that match `flags` (see `list_flags`).
+    fn list_networks(&self, flags: u32) -> zbus::Result<Vec<OwnedObjectPath>>;
+
+    fn lookup_by_name(&self, name: &str) -> zbus::Result<OwnedObjectPath>;
+
+    #[zbus(name = "LookupByUUID")]
+    fn lookup_by_uuid(&self, uuid: &str) -> zbus::Result<OwnedObjectPath>;
+
+    /// Defines (or redefines) a persistent network; does not start it.
+    #[zbus(name = "DefineXML")]
+    fn define_xml(&self, xml: &str) -> zbus::Result<OwnedObjectPath>;
+
+    /// Creates and starts a transient network.
+    #[zbus(name = "CreateXML")]
+    fn create_xml(&self, xml: &str) -> zbus::Result<OwnedObjectPath>;
+
+    /// A network was defined, undefined, started, stopped or updated.
+    #[zbus(signal)]
+    fn network_event(&self, network: OwnedObjectPath, name: String, event: String) -> zbus::Result<()>;
+}
+
+/// One network.
+#[proxy(interface = "io.github.virtnet.Helper1.Network", default_service = "io.github.virtnet.Helper1")]
+pub trait Network {
+    fn start(&self) -> zbus::Result<()>;
+
+    fn destroy(&self) -> zbus::Result<()>;
+
+    fn undefine(&self) -> zbus::Result<()>;
+
+    /// The definition as XML; flag 1 (`xml_flags::INACTIVE`) asks for the one the next
+    /// start will use.
+    #[zbus(name = "GetXMLDesc")]
+    fn get_xml_desc(&self, flags: u32) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn name(&self) -> zbus::Result<String>;
+
+    #[zbus(property, name = "UUID")]
+    fn uuid(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn active(&self) -> zbus::Result<bool>;
+
+    #[zbus(property)]
+    fn persistent(&self) -> zbus::Result<bool>;
+
+    #[zbus(property)]
+    fn autostart(&self) -> zbus::Result<bool>;
+
+    #[zbus(property)]
+    fn set_autostart(&self, autostart: bool) -> zbus::Result<()>;
+
+    #[zbus(property)]
+    fn bridge_name(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn forward_mode(&self) -> zbus::Result<String>;
+}

@@ -1,0 +1,111 @@
+//! `virtnetd`: the privileged helper. It owns `io.github.virtnet.Helper1` on the system
+//! bus, keeps the definitions on disk, and is the only code that changes the host's
+//! network: bridges, addresses and routes (netlink); firewall and dnsmasq follow.
+//!
+//! - [`options`]: the command line;
+//! - [`store`]: definitions, autostart links and live status on disk ([`fsutil`]: atomic writes);
+//! - [`registry`]: the networks in memory, one lock per network;
+//! - [`service`]: libvirt's semantics for define/create/start/destroy/undefine/autostart;
+//! - [`objects`]: the D-Bus Manager and Network objects;
+//! - [`auth`]: polkit or root-only authorization of the caller;
+//! - [`lifecycle`]: the start sequence with rollback, and stop; [`netlink`]: its tools;
+//! - [`default_network`]: the `default` network of a first run.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing::{error, info};
+use zbus::fdo::{ObjectManager, RequestNameFlags, RequestNameReply};
+
+pub mod auth;
+pub mod default_network;
+pub mod fsutil;
+pub mod lifecycle;
+pub mod netlink;
+pub mod objects;
+pub mod options;
+pub mod registry;
+pub mod service;
+pub mod store;
+
+use crate::dbus::{BUS_NAME, ROOT_PATH};
+use auth::Authorizer;
+use netlink::Netlink;
+use objects::ManagerObject;
+use options::Options;
+use service::Service;
+use store::Store;
+
+/// Entry point of the `virtnetd` binary.
+pub fn main() -> ExitCode {
+    let options = Options::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VIRTNETD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,zbus=warn")),
+        )
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            error!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            error!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(options: Options) -> Result<(), String> {
+    let store = Store::new(options.config_dir.clone(), options.run_dir.clone(), options.state_dir.clone());
+    let first_run = store.prepare().map_err(|e| e.to_string())?;
+    let netlink = Netlink::connect().map_err(|e| e.message)?;
+
+    let builder = if options.bus == "system" {
+        zbus::connection::Builder::system()
+    } else {
+        zbus::connection::Builder::address(options.bus.as_str())
+    };
+    let conn = builder.build().await.map_err(|e| format!("cannot connect to the bus {}: {e}", options.bus))?;
+
+    let service = Service::new(store, netlink, Authorizer::new(options.auth), conn.clone());
+    let server = conn.object_server();
+    server.at(ROOT_PATH, ObjectManager).await.map_err(|e| e.to_string())?;
+    server.at(ROOT_PATH, ManagerObject::new(service.clone())).await.map_err(|e| e.to_string())?;
+    service.recover(first_run).await.map_err(|e| e.message)?;
+    service.autostart().await;
+
+    // The name is taken only once every object is in place and autostart has run, so a
+    // client that sees the name sees the whole state (bus activation queues its calls
+    // meanwhile).
+    match conn.request_name_with_flags(BUS_NAME, RequestNameFlags::DO_NOT_QUEUE).await {
+        Ok(RequestNameReply::PrimaryOwner | RequestNameReply::AlreadyOwner) => {}
+        Ok(_) => return Err(format!("{BUS_NAME} is already owned on this bus: is another virtnetd running?")),
+        Err(e) => return Err(format!("cannot own {BUS_NAME}: {e}")),
+    }
+    info!(bus = %options.bus, auth = ?options.auth, "virtnetd ready");
+
+    wait_for_termination().await?;
+    info!("virtnetd stopping; running networks keep running");
+    Ok(())
+}
+
+async fn wait_for_termination() -> Result<(), String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! The bus objects: the Manager at the root and one Network object per network. They
+//! only translate between D-Bus and [`Service`]; the semantics live there.
+
+use std::sync::Arc;
+
+use zbus::message::Header;
+use zbus::object_server::SignalEmitter;
+use zbus::{ObjectPath, OwnedObjectPath, interface};
+
+use super::registry::Slot;
+use super::service::Service;
+use crate::dbus::{ErrorKind, HelperError};
+
+pub struct ManagerObject {
+    service: Arc<Service>,
+}
+
+impl ManagerObject {
+    pub fn new(service: Arc<Service>) -> Self {
+        ManagerObject { service }
+    }
+}
+
+#[interface(name = "io.github.virtnet.Helper1.Manager")]
+impl ManagerObject {
+    /// Object paths of the networks matching libvirt's list flags (0 = all; 1 inactive,
+    /// 2 active, 4 persistent, 8 transient, 16 autostart, 32 no autostart), by name.
+    #[zbus(out_args("networks"))]
+    async fn list_networks(&self, flags: u32) -> Result<Vec<OwnedObjectPath>, HelperError> {
+        self.service.list(flags)
+    }
+
+    /// The network called `name`; error NotFound if there is none.
+    #[zbus(out_args("network"))]
+    async fn lookup_by_name(&self, name: &str) -> Result<OwnedObjectPath, HelperError> {
+        self.service.lookup_by_name(name)
+    }
+
+    /// The network with this UUID (with or without dashes); error NotFound if none.
+    #[zbus(name = "LookupByUUID", out_args("network"))]
+    async fn lookup_by_uuid(&self, uuid: &str) -> Result<OwnedObjectPath, HelperError> {
+        self.service.lookup_by_uuid(uuid)
+    }
+
+    /// Defines a persistent network from libvirt network XML, or redefines the one with
+    /// the same UUID (a running network keeps its live definition until restarted). The
+    /// network is not started.
+    #[zbus(name = "DefineXML", out_args("network"))]
+    async fn define_xml(&self, xml: &str, #[zbus(header)] header: Header<'_>) -> Result<OwnedObjectPath, HelperError> {
+        self.service.define(&header, xml).await
+    }
+
+    /// Creates and starts a transient network, which disappears when stopped.
+    #[zbus(name = "CreateXML", out_args("network"))]
+    async fn create_xml(&self, xml: &str, #[zbus(header)] header: Header<'_>) -> Result<OwnedObjectPath, HelperError> {
+        self.service.create(&header, xml).await
+    }
+
+    /// A network was `defined`, `undefined`, `started`, `stopped` or `updated` (redefined).
+    #[zbus(signal)]
+    async fn network_event(
+        emitter: &SignalEmitter<'_>,
+        network: ObjectPath<'_>,
+        name: &str,
+        event: &str,
+    ) -> zbus::Result<()>;
+}
+
+pub struct NetworkObject {
+    service: Arc<Service>,
+    slot: Arc<Slot>,
+}
+
+impl NetworkObject {
+    pub fn new(service: Arc<Service>, slot: Arc<Slot>) -> Self {
+        NetworkObject { service, slot }
+    }
+}
+
+#[interface(name = "io.github.virtnet.Helper1.Network")]
+impl NetworkObject {
+    /// Starts the network with its persistent definition.
+    async fn start(&self, #[zbus(header)] header: Header<'_>) -> Result<(), HelperError> {
+        self.service.start(&header, &self.slot).await
+    }
+
+    /// Stops the network; a transient network disappears.
+    async fn destroy(&self, #[zbus(header)] header: Header<'_>) -> Result<(), HelperError> {
+        self.service.destroy(&header, &self.slot).await
+    }
+
+    /// Removes the persistent definition; a running network goes on as transient.
+    async fn undefine(&self, #[zbus(header)] header: Header<'_>) -> Result<(), HelperError> {
+        self.service.undefine(&header, &self.slot).await
+    }
+
+    /// The definition as libvirt XML: the running one, or with flag 1 the one the next
+    /// start will use.
+    #[zbus(name = "GetXMLDesc", out_args("xml"))]
+    async fn get_xml_desc(&self, flags: u32) -> Result<String, HelperError> {
+        self.service.xml_desc(&self.slot, flags)
+    }
+
+    #[zbus(property)]
+    async fn name(&self) -> String {
+        self.slot.state().properties().name
+    }
+
+    #[zbus(property(emits_changed_signal = "const"), name = "UUID")]
+    async fn uuid(&self) -> String {
+        self.slot.uuid.hyphenated().to_string()
+    }
+
+    #[zbus(property)]
+    async fn active(&self) -> bool {
+        self.slot.state().properties().active
+    }
+
+    #[zbus(property)]
+    async fn persistent(&self) -> bool {
+        self.slot.state().properties().persistent
+    }
+
+    #[zbus(property)]
+    async fn autostart(&self) -> bool {
+        self.slot.state().properties().autostart
+    }
+
+    #[zbus(property)]
+    async fn set_autostart(
+        &self,
+        autostart: bool,
+        #[zbus(header)] header: Option<Header<'_>>,
+    ) -> Result<(), HelperError> {
+        let Some(header) = header else {
+            return Err(HelperError::new(
+                ErrorKind::AccessDenied,
+                "autostart can only be changed by a caller on the bus",
+            ));
+        };
+        self.service.set_autostart(&header, &self.slot, autostart).await
+    }
+
+    #[zbus(property)]
+    async fn bridge_name(&self) -> String {
+        self.slot.state().properties().bridge_name
+    }
+
+    /// `nat`, `route`, `open`, ... or `none` for an isolated network.
+    #[zbus(property)]
+    async fn forward_mode(&self) -> String {
+        self.slot.state().properties().forward_mode
+    }
+}

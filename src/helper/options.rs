@@ -1,0 +1,45 @@
+//! `virtnetd`'s command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "virtnetd",
+    version,
+    about = "The privileged helper of virtnet: owns io.github.virtnet.Helper1 on the system bus, keeps the \
+             network definitions and runs the networks (bridges, addresses, routes)",
+    long_about = None
+)]
+pub struct Options {
+    /// The bus to serve on: `system`, or a D-Bus address such as
+    /// unix:path=/tmp/sandbox/bus (for tests and the sandbox).
+    #[arg(long, value_name = "system|ADDRESS", default_value = "system")]
+    pub bus: String,
+
+    /// Where persistent definitions (NAME.xml) and autostart links (autostart/NAME.xml) live.
+    #[arg(long, value_name = "DIR", default_value = "/etc/virtnet/networks")]
+    pub config_dir: PathBuf,
+
+    /// Live state: the status XML of each active network and the once-per-boot autostart
+    /// marker. Should be on a filesystem emptied at boot (/run).
+    #[arg(long, value_name = "DIR", default_value = "/run/virtnet")]
+    pub run_dir: PathBuf,
+
+    /// dnsmasq's configuration and lease files.
+    #[arg(long, value_name = "DIR", default_value = "/var/lib/virtnet")]
+    pub state_dir: PathBuf,
+
+    /// Who may change anything: `polkit` asks polkit about each caller for the action
+    /// io.github.virtnet.manage; `root` allows only uid 0 (for private buses without
+    /// polkit). Reading needs no authorization either way.
+    #[arg(long, value_enum, default_value_t = AuthMode::Polkit)]
+    pub auth: AuthMode,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    Polkit,
+    Root,
+}

@@ -1,0 +1,63 @@
+//! Subnet arithmetic shared by validation, the helper's collision checks and the
+//! choice of free subnets.
+
+use std::net::Ipv4Addr;
+
+use ipnetwork::{IpNetwork, Ipv4Network};
+
+/// `192.168.122.0/24`: a subnet written from its network address.
+pub fn display(subnet: &IpNetwork) -> String {
+    format!("{}/{}", subnet.network(), subnet.prefix())
+}
+
+/// Do two subnets share any address? (Different families never do.)
+pub fn overlaps(a: &IpNetwork, b: &IpNetwork) -> bool {
+    match (a, b) {
+        (IpNetwork::V4(_), IpNetwork::V4(_)) | (IpNetwork::V6(_), IpNetwork::V6(_)) => {
+            a.contains(b.network()) || b.contains(a.network())
+        }
+        _ => false,
+    }
+}
+
+/// The first `192.168.N.0/24` (N = 122, 123, ... 254, then 0 ... 121: libvirt's default
+/// first, then its neighbours) that overlaps none of `used`.
+pub fn first_free_private_v4(used: &[IpNetwork]) -> Option<Ipv4Network> {
+    (122u8..=254).chain(0..122).find_map(|n| {
+        let candidate = Ipv4Network::new(Ipv4Addr::new(192, 168, n, 0), 24).ok()?;
+        let as_ip = IpNetwork::V4(candidate);
+        (!used.iter().any(|u| overlaps(u, &as_ip))).then_some(candidate)
+    })
+}
+
+/// The n-th address of a subnet (0 is the network address).
+pub fn nth(subnet: &Ipv4Network, n: u32) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(subnet.network()).saturating_add(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(s: &str) -> IpNetwork {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn overlap_is_any_shared_address() {
+        assert!(overlaps(&net("192.168.0.0/16"), &net("192.168.122.0/24")));
+        assert!(overlaps(&net("192.168.122.0/24"), &net("192.168.122.128/25")));
+        assert!(!overlaps(&net("192.168.122.0/24"), &net("192.168.123.0/24")));
+        assert!(!overlaps(&net("10.0.0.0/8"), &net("fd00::/8")));
+        assert!(overlaps(&net("fd00:1::/64"), &net("fd00::/16")));
+    }
+
+    #[test]
+    fn first_free_skips_used_subnets() {
+        assert_eq!(first_free_private_v4(&[]).unwrap().to_string(), "192.168.122.0/24");
+        let used = [net("192.168.122.1/24"), net("192.168.123.0/24")];
+        assert_eq!(first_free_private_v4(&used).unwrap().to_string(), "192.168.124.0/24");
+        assert_eq!(first_free_private_v4(&[net("192.168.0.0/16")]), None);
+        assert_eq!(nth(&"192.168.5.0/24".parse().unwrap(), 254).to_string(), "192.168.5.254");
+    }
+}

@@ -1,0 +1,197 @@
+//! A sandbox per test, started with `build-aux/virtnet-sandbox` (the same script
+//! developers and the README use): a private system-like bus, a network namespace the
+//! test owns, and virtnetd inside it. Dropping the sandbox stops everything by PID and
+//! deletes the namespace.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use virtnet::dbus::proxy::{ManagerProxy, NetworkProxy};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub env: HashMap<String, String>,
+    polkit: bool,
+}
+
+pub fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("build-aux/virtnet-sandbox")
+}
+
+pub fn require_root() {
+    // SAFETY-free check: /proc/self/status has the effective uid.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    let euid: u32 = uid_line.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert_eq!(euid, 0, "these tests create network namespaces and must run as root (build-aux/test does)");
+}
+
+fn run_script(args: &[&str], polkit: bool, netns: Option<&str>) -> Output {
+    let mut cmd = Command::new(script());
+    cmd.args(args).env("VIRTNETD", env!("CARGO_BIN_EXE_virtnetd")).env("VIRTNETD_LOG", "info");
+    if polkit {
+        cmd.env("SANDBOX_POLKIT", "1");
+    }
+    if let Some(netns) = netns {
+        cmd.env("SANDBOX_NETNS", netns);
+    }
+    cmd.output().unwrap()
+}
+
+impl Sandbox {
+    pub fn start() -> Sandbox {
+        Sandbox::start_with(false, |_| {})
+    }
+
+    /// `prepare` runs on the sandbox folder before anything starts (to add polkit rules,
+    /// or definitions).
+    pub fn start_with(polkit: bool, prepare: impl FnOnce(&Path)) -> Sandbox {
+        require_root();
+        let dir = tempfile::Builder::new().prefix("virtnet-test-").tempdir().unwrap();
+        prepare(dir.path());
+        let netns = format!("vn-test-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let out = run_script(&["start", dir.path().to_str().unwrap()], polkit, Some(&netns));
+        let mut sandbox = Sandbox { dir, env: HashMap::new(), polkit };
+        sandbox.reload_env();
+        assert!(
+            out.status.success(),
+            "sandbox did not start:\n{}\n{}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            sandbox.log(),
+            sandbox.env.get("SANDBOX_NETNS").map(|_| "").unwrap_or("(no env file)")
+        );
+        sandbox
+    }
+
+    fn reload_env(&mut self) {
+        let text = std::fs::read_to_string(self.dir.path().join("env")).unwrap_or_default();
+        self.env = text.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    }
+
+    pub fn address(&self) -> &str {
+        &self.env["VIRTNET_CONNECT"]
+    }
+
+    pub fn netns(&self) -> &str {
+        &self.env["SANDBOX_NETNS"]
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("virtnetd.log")).unwrap_or_default()
+    }
+
+    pub fn helper_pid(&self) -> u32 {
+        self.env["SANDBOX_HELPER_PID"].parse().unwrap()
+    }
+
+    pub async fn connect(&self) -> zbus::Connection {
+        zbus::connection::Builder::address(self.address()).build().await.unwrap()
+    }
+
+    pub async fn manager(&self, conn: &zbus::Connection) -> ManagerProxy<'static> {
+        ManagerProxy::new(conn).await.unwrap()
+    }
+
+    pub async fn network(&self, conn: &zbus::Connection, name: &str) -> NetworkProxy<'static> {
+        let path = self.manager(conn).await.lookup_by_name(name).await.unwrap();
+        NetworkProxy::builder(conn).path(path).cache_properties(zbus::proxy::CacheProperties::No).build().await.unwrap()
+    }
+
+    /// Runs a command inside the sandbox's network namespace.
+    pub fn netns_exec(&self, args: &[&str]) -> Output {
+        Command::new("ip").args(["netns", "exec", self.netns()]).args(args).output().unwrap()
+    }
+
+    /// `ip -j -d link show NAME` in the namespace, parsed; `None` if it does not exist.
+    pub fn link(&self, name: &str) -> Option<serde_json::Value> {
+        let out = self.netns_exec(&["ip", "-j", "-d", "link", "show", "dev", name]);
+        if !out.status.success() {
+            return None;
+        }
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        list.as_array().and_then(|a| a.first().cloned())
+    }
+
+    /// `ADDRESS/PREFIX` of every address on `name` in the namespace.
+    pub fn addresses(&self, name: &str) -> Vec<String> {
+        let out = self.netns_exec(&["ip", "-j", "addr", "show", "dev", name]);
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        list.as_array()
+            .and_then(|a| a.first())
+            .and_then(|l| l["addr_info"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter(|a| a["scope"] != "link")
+            .map(|a| format!("{}/{}", a["local"].as_str().unwrap(), a["prefixlen"]))
+            .collect()
+    }
+
+    /// `ip route` lines in the namespace.
+    pub fn routes(&self) -> String {
+        let v4 = self.netns_exec(&["ip", "route"]);
+        let v6 = self.netns_exec(&["ip", "-6", "route"]);
+        format!("{}{}", String::from_utf8_lossy(&v4.stdout), String::from_utf8_lossy(&v6.stdout))
+    }
+
+    /// kill -9 of the helper, by its PID, and wait until it is gone.
+    pub fn kill_helper_hard(&self) {
+        signal_and_wait(self.helper_pid(), "-KILL");
+    }
+
+    /// Ends the helper normally (SIGTERM), by PID.
+    pub fn stop_helper(&self) {
+        signal_and_wait(self.helper_pid(), "-TERM");
+    }
+
+    /// Starts virtnetd again in this sandbox and waits until it is on the bus.
+    pub fn restart_helper(&mut self) {
+        let out = run_script(&["helper", self.dir.path().to_str().unwrap()], self.polkit, None);
+        assert!(
+            out.status.success(),
+            "helper did not restart: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
+        self.reload_env();
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let out = run_script(&["stop", self.dir.path().to_str().unwrap()], self.polkit, None);
+        if !out.status.success() {
+            eprintln!("sandbox stop failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
+
+/// Is the process running (not gone, not a zombie waiting for its parent)?
+pub fn process_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| !stat.contains(") Z"))
+}
+
+/// Sends a signal to a process by PID and waits up to 5 s for it to end.
+fn signal_and_wait(pid: u32, signal: &str) {
+    assert!(Command::new("kill").args([signal, &pid.to_string()]).status().unwrap().success());
+    for _ in 0..500 {
+        if !process_alive(pid) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("process {pid} survived kill {signal}");
+}
+
+/// A definition with sensible defaults, for tests.
+pub fn isolated(name: &str, third_octet: u8) -> String {
+    format!("<network><name>{name}</name><ip address='10.{third_octet}.0.1' prefix='24'/></network>")
+}
