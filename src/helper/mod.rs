@@ -19,6 +19,7 @@ use zbus::fdo::{ObjectManager, RequestNameFlags, RequestNameReply};
 
 pub mod auth;
 pub mod default_network;
+pub mod dnsmasq;
 pub mod fsutil;
 pub mod lifecycle;
 pub mod netlink;

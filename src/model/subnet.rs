@@ -35,9 +35,52 @@ pub fn nth(subnet: &Ipv4Network, n: u32) -> Ipv4Addr {
     Ipv4Addr::from(u32::from(subnet.network()).saturating_add(n))
 }
 
+/// The reverse-lookup zone of a subnet (`122.168.192.in-addr.arpa`), when its prefix
+/// falls on an octet (IPv4) or nibble (IPv6) boundary.
+pub fn ptr_domain(subnet: &IpNetwork) -> Option<String> {
+    match subnet {
+        IpNetwork::V4(v4) => {
+            let prefix = usize::from(v4.prefix());
+            if prefix % 8 != 0 || prefix == 0 {
+                return None;
+            }
+            let octets = v4.network().octets();
+            let labels: Vec<String> = octets[..prefix / 8].iter().rev().map(u8::to_string).collect();
+            Some(format!("{}.in-addr.arpa", labels.join(".")))
+        }
+        IpNetwork::V6(v6) => {
+            let prefix = usize::from(v6.prefix());
+            if prefix % 4 != 0 || prefix == 0 {
+                return None;
+            }
+            let nibbles: Vec<String> = v6
+                .network()
+                .octets()
+                .iter()
+                .flat_map(|b| [b >> 4, b & 0xf])
+                .take(prefix / 4)
+                .map(|n| format!("{n:x}"))
+                .collect();
+            let reversed: Vec<&str> = nibbles.iter().rev().map(String::as_str).collect();
+            Some(format!("{}.ip6.arpa", reversed.join(".")))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ptr_domains_follow_octets_and_nibbles() {
+        assert_eq!(ptr_domain(&"192.168.122.1/24".parse().unwrap()).as_deref(), Some("122.168.192.in-addr.arpa"));
+        assert_eq!(ptr_domain(&"10.1.2.3/16".parse().unwrap()).as_deref(), Some("1.10.in-addr.arpa"));
+        assert_eq!(ptr_domain(&"10.1.2.3/20".parse().unwrap()), None);
+        assert_eq!(
+            ptr_domain(&"2001:db8:ac10:fe01::1/64".parse().unwrap()).as_deref(),
+            Some("1.0.e.f.0.1.c.a.8.b.d.0.1.0.0.2.ip6.arpa")
+        );
+    }
 
     fn net(s: &str) -> IpNetwork {
         s.parse().unwrap()

@@ -324,6 +324,19 @@ fn check_ips(c: &mut Checker, net: &Network) {
             subnets.push((i, subnet));
         }
         let family = ip.family();
+        if ip.local_ptr == Some(true)
+            && let Some(subnet) = &subnet
+            && super::subnet::ptr_domain(subnet).is_none()
+        {
+            c.report(
+                &path,
+                format!(
+                    "localPtr='yes' needs a prefix that is a multiple of {} to name the reverse zone of {}",
+                    if family == Some(Family::Ipv6) { 4 } else { 8 },
+                    display_subnet(subnet)
+                ),
+            );
+        }
         if let Some(root) = &ip.tftp_root {
             c.syntax(&join(&path, "tftp"), "root", root, syntax::dnsmasq_path(root, true));
             if family == Some(Family::Ipv6) {

@@ -208,6 +208,11 @@ impl Builder<'_> {
         for attr in start.attributes().with_checks(true) {
             let attr = attr.map_err(|e| self.syntax_error(before, &e.to_string()))?;
             let name = attr.key.as_ref().to_owned();
+            if attr.value.contains('<') {
+                return Err(
+                    self.syntax_error(before, &format!("attribute {name}: '<' is not allowed in an attribute value"))
+                );
+            }
             let value = attr
                 .normalized_value(XmlVersion::Implicit1_0)
                 .map_err(|e| self.syntax_error(before, &format!("attribute {name}: {e}")))?
@@ -222,6 +227,28 @@ impl Builder<'_> {
             }
         }
         self.scopes.push(bindings.clone());
+
+        // Prefixed attributes need their prefix bound, and may not collide once resolved.
+        let mut resolved: Vec<(Option<String>, &str)> = Vec::new();
+        for attr in &attributes {
+            let (uri, local) = match attr.name.split_once(':') {
+                Some(("xml", local)) => (Some(XMLNS_XML.to_owned()), local),
+                Some((prefix, local)) => match self.lookup(prefix) {
+                    Some(uri) => (Some(uri), local),
+                    None => {
+                        return Err(self.syntax_error(
+                            before,
+                            &format!("namespace prefix '{prefix}' of attribute {} is not declared", attr.name),
+                        ));
+                    }
+                },
+                None => (None, attr.name.as_str()),
+            };
+            if resolved.contains(&(uri.clone(), local)) {
+                return Err(self.syntax_error(before, &format!("attribute {} is given twice", attr.name)));
+            }
+            resolved.push((uri, local));
+        }
 
         let qname = start.name().as_ref().to_owned();
         let (prefix, local) = match qname.split_once(':') {
@@ -253,6 +280,11 @@ impl Builder<'_> {
             offset: before,
             inner: after..after,
         })
+    }
+
+    /// The namespace URI bound to `prefix` in the open scopes ("" is the default).
+    fn lookup(&self, prefix: &str) -> Option<String> {
+        self.scopes.iter().rev().flat_map(|s| s.iter()).find(|(p, _)| p == prefix).map(|(_, uri)| uri.clone())
     }
 
     fn attach(&mut self, element: Element, offset: usize) -> Result<(), Problem> {
@@ -325,5 +357,8 @@ mod tests {
         assert!(parse("").is_err());
         assert!(parse("<a/><b/>").is_err());
         assert!(parse("<x:a/>").unwrap_err().message.contains("prefix 'x'"));
+        assert!(parse("<a b='x<y'/>").unwrap_err().message.contains("'<' is not allowed"));
+        assert!(parse("<a m:b='1'/>").unwrap_err().message.contains("prefix 'm' of attribute m:b"));
+        assert!(parse("<a xmlns:x='u' xmlns:y='u' x:b='1' y:b='2'/>").unwrap_err().message.contains("given twice"));
     }
 }

@@ -246,7 +246,11 @@ impl Reader<'_> {
             self.required(m, "mac", "address")
         });
         let domain = self.single(el, "", "domain").and_then(|d| self.domain(d, "domain"));
-        let dns = self.single(el, "", "dns").map(|d| self.dns(d, "dns"));
+        // An empty <dns/> says nothing; libvirt drops it too.
+        let dns = self
+            .single(el, "", "dns")
+            .map(|d| self.dns(d, "dns"))
+            .filter(|d| d.enable.is_some() || d.forward_plain_names.is_some() || d.has_records());
         let bandwidth = self.single(el, "", "bandwidth").map(|b| self.bandwidth(b, "bandwidth"));
         let vlan = self.single(el, "", "vlan").map(|v| self.vlan(v, "vlan"));
         let port_isolated = self.single(el, "", "port").and_then(|p| {
