@@ -24,6 +24,8 @@ pub enum ErrorKind {
     Firewall,
     Dnsmasq,
     Netlink,
+    /// A kernel setting (forwarding, a bridge's IPv6 settings) could not be changed.
+    Sysctl,
     /// Reading or writing the helper's files failed.
     Storage,
     AccessDenied,
@@ -36,7 +38,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    const ALL: [ErrorKind; 17] = [
+    const ALL: [ErrorKind; 18] = [
         ErrorKind::InvalidXml,
         ErrorKind::InvalidDefinition,
         ErrorKind::NotFound,
@@ -49,6 +51,7 @@ impl ErrorKind {
         ErrorKind::Firewall,
         ErrorKind::Dnsmasq,
         ErrorKind::Netlink,
+        ErrorKind::Sysctl,
         ErrorKind::Storage,
         ErrorKind::AccessDenied,
         ErrorKind::InvalidArgs,
@@ -71,6 +74,7 @@ impl ErrorKind {
             ErrorKind::Firewall => "io.github.virtnet.Helper1.Error.Firewall",
             ErrorKind::Dnsmasq => "io.github.virtnet.Helper1.Error.Dnsmasq",
             ErrorKind::Netlink => "io.github.virtnet.Helper1.Error.Netlink",
+            ErrorKind::Sysctl => "io.github.virtnet.Helper1.Error.Sysctl",
             ErrorKind::Storage => "io.github.virtnet.Helper1.Error.Storage",
             ErrorKind::AccessDenied => "org.freedesktop.DBus.Error.AccessDenied",
             ErrorKind::InvalidArgs => "org.freedesktop.DBus.Error.InvalidArgs",

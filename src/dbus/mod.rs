@@ -8,4 +8,20 @@ pub mod names;
 pub mod proxy;
 
 pub use error::{ErrorKind, HelperError};
+
+/// One DHCP lease as `GetDHCPLeases` returns it (libvirt-dbus's `(stusssuss)`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, zbus::Type)]
+pub struct DhcpLease {
+    pub interface: String,
+    /// Seconds since the epoch; 0 for a lease that never expires.
+    pub expiry: u64,
+    /// 0 for IPv4, 1 for IPv6.
+    pub kind: u32,
+    pub mac: String,
+    pub iaid: String,
+    pub address: String,
+    pub prefix: u32,
+    pub hostname: String,
+    pub client_id: String,
+}
 pub use names::*;

@@ -27,6 +27,9 @@ pub trait Manager {
     #[zbus(name = "CreateXML")]
     fn create_xml(&self, xml: &str) -> zbus::Result<OwnedObjectPath>;
 
+    /// Applies the firewall rules of every active network again.
+    fn reload(&self) -> zbus::Result<()>;
+
     /// A network was defined, undefined, started, stopped or updated.
     #[zbus(signal)]
     fn network_event(&self, network: OwnedObjectPath, name: String, event: String) -> zbus::Result<()>;
@@ -45,6 +48,10 @@ pub trait Network {
     /// start will use.
     #[zbus(name = "GetXMLDesc")]
     fn get_xml_desc(&self, flags: u32) -> zbus::Result<String>;
+
+    /// Current DHCP leases, of one MAC address or (empty string) all.
+    #[zbus(name = "GetDHCPLeases")]
+    fn get_dhcp_leases(&self, mac: &str) -> zbus::Result<Vec<crate::dbus::DhcpLease>>;
 
     #[zbus(property)]
     fn name(&self) -> zbus::Result<String>;

@@ -1,17 +1,45 @@
-//! Starting and stopping a network's datapath, in libvirt's order: checks, bridge,
-//! (firewall), addresses, link up, routes, (forwarding, dnsmasq). Every step that
-//! changes the host records how to undo it; if a later step fails, the recorded steps
-//! are undone in reverse, so a failed start leaves nothing behind.
+//! A network's datapath, started in libvirt's order: checks (subnet collisions, bridge
+//! name), bridge, firewall, addresses, link up, routes, forwarding, dnsmasq. Every step
+//! that changes the host records how to undo it; if a later step fails, the recorded
+//! steps are undone in reverse, so a failed start leaves nothing behind. Stopping
+//! removes every piece, carrying on past pieces that are already gone.
 
+use ipnetwork::IpNetwork;
 use tracing::warn;
 
-use super::netlink::{BridgeSpec, Netlink};
+use super::dnsmasq::config as dnsmasq_config;
+use super::dnsmasq::process::{Dnsmasq, Process};
+use super::firewall::{self, Backend};
+use super::netlink::{BridgeSpec, HostNetKind, Netlink};
+use super::sysctl::Sysctl;
 use crate::dbus::{ErrorKind, HelperError};
-use crate::model::{IpDef, Network};
+use crate::model::forward::ForwardMode;
+use crate::model::subnet::{display, first_free_private_v4, overlaps};
+use crate::model::values::Family;
+use crate::model::{IpDef, Network, NetworkMode};
+
+/// What the other active networks hold, for the checks of a start and for stopping.
+#[derive(Clone, Debug, Default)]
+pub struct Others {
+    /// (network name, subnet) of every other active network.
+    pub subnets: Vec<(String, IpNetwork)>,
+    /// Families other active networks need forwarding for.
+    pub forwarding: Vec<Family>,
+}
 
 /// How to take back one step of a start.
 enum Undo {
     DeleteBridge(String),
+    RemoveFirewall(String),
+    RestoreForwarding(Family),
+    StopDnsmasq,
+}
+
+pub struct Datapath {
+    pub netlink: Netlink,
+    pub firewall: Backend,
+    pub dnsmasq: Dnsmasq,
+    pub sysctl: Sysctl,
 }
 
 /// The bridge name of a defined network (set by the define-time defaults).
@@ -21,80 +49,195 @@ pub fn bridge_name(network: &Network) -> Result<&str, HelperError> {
     })
 }
 
-/// Brings the network up. On error nothing of it remains on the host.
-pub async fn start(netlink: &Netlink, network: &Network) -> Result<(), HelperError> {
-    if !network.manages_bridge() {
-        return Err(HelperError::new(
-            ErrorKind::NotSupported,
-            format!(
-                "network '{}' uses forward mode '{}', which plugs guests into devices outside virtnet; virtnet keeps its definition but does not start it",
-                network.name,
-                network.mode().as_str()
-            ),
-        ));
+/// The address families the network forwards (none when isolated).
+pub fn forwarding_families(network: &Network) -> Vec<Family> {
+    match network.mode() {
+        NetworkMode::Forward(ForwardMode::Nat | ForwardMode::Route | ForwardMode::Open) => {
+            [Family::Ipv4, Family::Ipv6].into_iter().filter(|f| network.ips_of(*f).next().is_some()).collect()
+        }
+        _ => Vec::new(),
     }
-    let bridge = bridge_name(network)?;
-    if let Some(existing) = netlink.link(bridge).await? {
-        return Err(HelperError::new(
-            ErrorKind::BridgeInUse,
-            format!(
-                "cannot start network '{}': an interface named {} already exists (index {}); give the network another bridge name",
-                network.name, bridge, existing.index
-            ),
-        ));
-    }
-
-    let mut undo = Vec::new();
-    let result = bring_up(netlink, network, bridge, &mut undo).await;
-    if result.is_err() {
-        roll_back(netlink, undo).await;
-    }
-    result
 }
 
-async fn bring_up(netlink: &Netlink, network: &Network, bridge: &str, undo: &mut Vec<Undo>) -> Result<(), HelperError> {
-    let spec = BridgeSpec {
-        name: bridge.to_owned(),
-        mac: network.mac,
-        mtu: network.mtu,
-        stp: network.bridge.stp,
-        delay: network.bridge.delay,
-    };
-    let index = netlink.create_bridge(&spec).await?;
-    undo.push(Undo::DeleteBridge(bridge.to_owned()));
-
-    for subnet in network.ips.iter().filter_map(IpDef::subnet) {
-        netlink.add_address(index, bridge, subnet).await?;
-    }
-    netlink.set_up(index, bridge).await?;
-    for route in &network.routes {
-        let Some(destination) = route.destination() else { continue };
-        netlink.add_route(index, bridge, destination, route.gateway, route.metric).await?;
-    }
-    Ok(())
+fn subnets(network: &Network) -> Vec<IpNetwork> {
+    network.ips.iter().filter_map(IpDef::subnet).collect()
 }
 
-async fn roll_back(netlink: &Netlink, undo: Vec<Undo>) {
-    for step in undo.into_iter().rev() {
-        match step {
-            Undo::DeleteBridge(name) => {
-                if let Err(e) = netlink.delete_bridge(&name).await {
-                    warn!(bridge = %name, "rollback could not delete the bridge: {e}");
+impl Datapath {
+    /// Brings the network up. On error nothing of it remains on the host. Returns its
+    /// dnsmasq, if it needs one.
+    pub async fn start(&self, network: &Network, others: &Others) -> Result<Option<Process>, HelperError> {
+        if !network.manages_bridge() {
+            return Err(HelperError::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "network '{}' uses forward mode '{}', which plugs guests into devices outside virtnet; virtnet keeps its definition but does not start it",
+                    network.name,
+                    network.mode().as_str()
+                ),
+            ));
+        }
+        let bridge = bridge_name(network)?;
+        self.check_free(network, bridge, others).await?;
+
+        let mut undo = Vec::new();
+        let result = self.bring_up(network, bridge, &mut undo).await;
+        if result.is_err() {
+            self.roll_back(network, undo).await;
+        }
+        result
+    }
+
+    /// Refuses a start whose subnets overlap an address or route of the host or another
+    /// active network, or whose bridge name is an existing interface.
+    async fn check_free(&self, network: &Network, bridge: &str, others: &Others) -> Result<(), HelperError> {
+        if let Some(existing) = self.netlink.link(bridge).await? {
+            return Err(HelperError::new(
+                ErrorKind::BridgeInUse,
+                format!(
+                    "cannot start network '{}': an interface named {bridge} already exists (index {}); give the network another bridge name",
+                    network.name, existing.index
+                ),
+            ));
+        }
+        let host = self.netlink.host_networks().await?;
+        let mut used: Vec<IpNetwork> = host.iter().map(|h| h.net).collect();
+        used.extend(others.subnets.iter().map(|(_, s)| *s));
+        let suggestion = |subnet: &IpNetwork| match (subnet, first_free_private_v4(&used)) {
+            (IpNetwork::V4(_), Some(free)) => format!("; {free} is free"),
+            _ => String::new(),
+        };
+        for subnet in subnets(network) {
+            let conflict = if let Some((other, theirs)) = others.subnets.iter().find(|(_, s)| overlaps(s, &subnet)) {
+                format!("{} of network '{other}'", display(theirs))
+            } else if let Some(h) = host.iter().find(|h| overlaps(&h.net, &subnet)) {
+                let kind = match h.kind {
+                    HostNetKind::Address => "the address",
+                    HostNetKind::Route => "the route to",
+                };
+                format!(
+                    "{kind} {} on {}",
+                    if h.kind == HostNetKind::Route { display(&h.net) } else { h.net.to_string() },
+                    h.dev.as_deref().unwrap_or("this host")
+                )
+            } else {
+                continue;
+            };
+            return Err(HelperError::new(
+                ErrorKind::SubnetInUse,
+                format!(
+                    "cannot start network '{}': its subnet {} overlaps {conflict}{}",
+                    network.name,
+                    display(&subnet),
+                    suggestion(&subnet)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn bring_up(
+        &self,
+        network: &Network,
+        bridge: &str,
+        undo: &mut Vec<Undo>,
+    ) -> Result<Option<Process>, HelperError> {
+        let spec = BridgeSpec {
+            name: bridge.to_owned(),
+            mac: network.mac,
+            mtu: network.mtu,
+            stp: network.bridge.stp,
+            delay: network.bridge.delay,
+        };
+        let index = self.netlink.create_bridge(&spec).await?;
+        undo.push(Undo::DeleteBridge(bridge.to_owned()));
+        let has_ipv6 = network.ips_of(Family::Ipv6).next().is_some();
+        self.sysctl.bridge_ipv6(bridge, has_ipv6 || network.ipv6)?;
+
+        if let Some(plan) = firewall::plan::plan(network) {
+            undo.push(Undo::RemoveFirewall(bridge.to_owned()));
+            self.firewall.apply(&plan).await.map_err(|e| {
+                HelperError::new(
+                    ErrorKind::Firewall,
+                    format!("the firewall refused the rules of network '{}': {}", network.name, e.message),
+                )
+            })?;
+        }
+        for subnet in subnets(network) {
+            self.netlink.add_address(index, bridge, subnet).await?;
+        }
+        self.netlink.set_up(index, bridge).await?;
+        for route in &network.routes {
+            let Some(destination) = route.destination() else { continue };
+            self.netlink.add_route(index, bridge, destination, route.gateway, route.metric).await?;
+        }
+        for family in forwarding_families(network) {
+            if self.sysctl.enable_forwarding(family)? {
+                undo.push(Undo::RestoreForwarding(family));
+            }
+        }
+        if dnsmasq_config::needed(network) {
+            undo.push(Undo::StopDnsmasq);
+            return Ok(Some(self.dnsmasq.start(network).await?));
+        }
+        Ok(None)
+    }
+
+    async fn roll_back(&self, network: &Network, undo: Vec<Undo>) {
+        for step in undo.into_iter().rev() {
+            let result = match step {
+                Undo::DeleteBridge(name) => self.netlink.delete_bridge(&name).await,
+                Undo::RemoveFirewall(bridge) => self.firewall.remove(&bridge).await,
+                Undo::RestoreForwarding(family) => self.sysctl.restore_forwarding(family),
+                Undo::StopDnsmasq => {
+                    self.dnsmasq.stop(network).await;
+                    Ok(())
                 }
+            };
+            if let Err(e) = result {
+                warn!(network = %network.name, "undoing a failed start: {e}");
             }
         }
     }
-}
 
-/// Takes the network down: everything start created, whatever is already gone.
-/// (Deleting the bridge removes its addresses and routes with it.)
-pub async fn stop(netlink: &Netlink, network: &Network) -> Result<(), HelperError> {
-    let bridge = bridge_name(network)?;
-    netlink.delete_bridge(bridge).await
-}
+    /// Takes the network down: dnsmasq, firewall rules, the bridge (with its addresses
+    /// and routes), and forwarding if virtnet turned it on and no other network needs
+    /// it. Every piece is removed even if another is already gone or fails; the first
+    /// failure is returned.
+    pub async fn stop(&self, network: &Network, others: &Others) -> Result<(), HelperError> {
+        let mut first_error = None;
+        let mut note = |result: Result<(), HelperError>| {
+            if let Err(e) = result {
+                warn!(network = %network.name, "stopping: {e}");
+                first_error.get_or_insert(e);
+            }
+        };
+        self.dnsmasq.stop(network).await;
+        let bridge = bridge_name(network)?;
+        if firewall::plan::plan(network).is_some() {
+            note(self.firewall.remove(bridge).await);
+        }
+        note(self.netlink.delete_bridge(bridge).await);
+        for family in forwarding_families(network) {
+            if !others.forwarding.contains(&family) {
+                note(self.sysctl.restore_forwarding(family));
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
 
-/// Is the network's datapath still there (for adopting networks after a restart)?
-pub async fn is_running(netlink: &Netlink, network: &Network) -> Result<bool, HelperError> {
-    let Ok(bridge) = bridge_name(network) else { return Ok(false) };
-    Ok(netlink.link(bridge).await?.is_some_and(|link| link.is_bridge))
+    /// Is the network's bridge still there (for adopting networks after a restart)?
+    pub async fn is_running(&self, network: &Network) -> Result<bool, HelperError> {
+        let Ok(bridge) = bridge_name(network) else { return Ok(false) };
+        Ok(self.netlink.link(bridge).await?.is_some_and(|link| link.is_bridge))
+    }
+
+    /// Applies the network's firewall rules again (someone flushed them, the firewall
+    /// service restarted, the helper restarted).
+    pub async fn reapply_firewall(&self, network: &Network) -> Result<(), HelperError> {
+        match firewall::plan::plan(network) {
+            Some(plan) => self.firewall.apply(&plan).await,
+            None => Ok(()),
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! `virtnetd`: the privileged helper. It owns `io.github.virtnet.Helper1` on the system
 //! bus, keeps the definitions on disk, and is the only code that changes the host's
-//! network: bridges, addresses and routes (netlink); firewall and dnsmasq follow.
+//! network: bridges, addresses and routes (netlink), firewall rules, forwarding, and one
+//! dnsmasq per network.
 //!
 //! - [`options`]: the command line;
 //! - [`store`]: definitions, autostart links and live status on disk ([`fsutil`]: atomic writes);
@@ -8,7 +9,9 @@
 //! - [`service`]: libvirt's semantics for define/create/start/destroy/undefine/autostart;
 //! - [`objects`]: the D-Bus Manager and Network objects;
 //! - [`auth`]: polkit or root-only authorization of the caller;
-//! - [`lifecycle`]: the start sequence with rollback, and stop; [`netlink`]: its tools;
+//! - [`lifecycle`]: the start sequence with rollback, and stop; its tools: [`netlink`],
+//!   [`firewall`] (plan, nftables, iptables), [`sysctl`], [`dnsmasq`] (files, process,
+//!   leases);
 //! - [`default_network`]: the `default` network of a first run.
 
 use std::process::ExitCode;
@@ -20,6 +23,7 @@ use zbus::fdo::{ObjectManager, RequestNameFlags, RequestNameReply};
 pub mod auth;
 pub mod default_network;
 pub mod dnsmasq;
+pub mod firewall;
 pub mod fsutil;
 pub mod lifecycle;
 pub mod netlink;
@@ -28,17 +32,26 @@ pub mod options;
 pub mod registry;
 pub mod service;
 pub mod store;
+pub mod sysctl;
 
 use crate::dbus::{BUS_NAME, ROOT_PATH};
 use auth::Authorizer;
+use dnsmasq::process::Dnsmasq;
+use lifecycle::Datapath;
 use netlink::Netlink;
 use objects::ManagerObject;
 use options::Options;
 use service::Service;
 use store::Store;
+use sysctl::Sysctl;
 
 /// Entry point of the `virtnetd` binary.
 pub fn main() -> ExitCode {
+    // dnsmasq runs virtnetd itself as its lease script.
+    let args: Vec<String> = std::env::args().collect();
+    if dnsmasq::leases::invoked_as_script(&args) {
+        return dnsmasq::leases::script_main(&args);
+    }
     let options = Options::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -69,7 +82,13 @@ pub fn main() -> ExitCode {
 async fn run(options: Options) -> Result<(), String> {
     let store = Store::new(options.config_dir.clone(), options.run_dir.clone(), options.state_dir.clone());
     let first_run = store.prepare().map_err(|e| e.to_string())?;
-    let netlink = Netlink::connect().map_err(|e| e.message)?;
+    let lease_script = std::env::current_exe().map_err(|e| format!("cannot find virtnetd's own path: {e}"))?;
+    let datapath = Datapath {
+        netlink: Netlink::connect().map_err(|e| e.message)?,
+        firewall: options.firewall,
+        dnsmasq: Dnsmasq::new(&options.state_dir, &options.run_dir, lease_script),
+        sysctl: Sysctl::new(&options.run_dir),
+    };
 
     let builder = if options.bus == "system" {
         zbus::connection::Builder::system()
@@ -78,7 +97,7 @@ async fn run(options: Options) -> Result<(), String> {
     };
     let conn = builder.build().await.map_err(|e| format!("cannot connect to the bus {}: {e}", options.bus))?;
 
-    let service = Service::new(store, netlink, Authorizer::new(options.auth), conn.clone());
+    let service = Service::new(store, datapath, Authorizer::new(options.auth), conn.clone());
     let server = conn.object_server();
     server.at(ROOT_PATH, ObjectManager).await.map_err(|e| e.to_string())?;
     server.at(ROOT_PATH, ManagerObject::new(service.clone())).await.map_err(|e| e.to_string())?;
@@ -93,7 +112,7 @@ async fn run(options: Options) -> Result<(), String> {
         Ok(_) => return Err(format!("{BUS_NAME} is already owned on this bus: is another virtnetd running?")),
         Err(e) => return Err(format!("cannot own {BUS_NAME}: {e}")),
     }
-    info!(bus = %options.bus, auth = ?options.auth, "virtnetd ready");
+    info!(bus = %options.bus, auth = ?options.auth, firewall = ?options.firewall, "virtnetd ready");
 
     wait_for_termination().await?;
     info!("virtnetd stopping; running networks keep running");

@@ -9,6 +9,7 @@ use zbus::{ObjectPath, OwnedObjectPath, interface};
 
 use super::registry::Slot;
 use super::service::Service;
+use crate::dbus::DhcpLease;
 use crate::dbus::{ErrorKind, HelperError};
 
 pub struct ManagerObject {
@@ -56,6 +57,12 @@ impl ManagerObject {
         self.service.create(&header, xml).await
     }
 
+    /// Applies the firewall rules of every active network again (after another tool
+    /// flushed them, or the firewall service restarted).
+    async fn reload(&self, #[zbus(header)] header: Header<'_>) -> Result<(), HelperError> {
+        self.service.reload(&header).await
+    }
+
     /// A network was `defined`, `undefined`, `started`, `stopped` or `updated` (redefined).
     #[zbus(signal)]
     async fn network_event(
@@ -99,6 +106,28 @@ impl NetworkObject {
     #[zbus(name = "GetXMLDesc", out_args("xml"))]
     async fn get_xml_desc(&self, flags: u32) -> Result<String, HelperError> {
         self.service.xml_desc(&self.slot, flags)
+    }
+
+    /// The current DHCP leases (of the given MAC address; all if it is empty), expired
+    /// ones left out: (interface, expiry time in seconds since the epoch (0: never),
+    /// type (0 IPv4, 1 IPv6), MAC, IAID, address, prefix, hostname, client id).
+    #[zbus(name = "GetDHCPLeases", out_args("leases"))]
+    async fn get_dhcp_leases(&self, mac: &str) -> Vec<DhcpLease> {
+        self.service
+            .leases(&self.slot, mac)
+            .into_iter()
+            .map(|(lease, prefix)| DhcpLease {
+                interface: self.slot.state().properties().bridge_name,
+                expiry: lease.expiry,
+                kind: u32::from(lease.is_ipv6()),
+                mac: lease.mac.clone().unwrap_or_default(),
+                iaid: lease.iaid.clone().unwrap_or_default(),
+                address: lease.ip.clone(),
+                prefix,
+                hostname: lease.hostname.clone().unwrap_or_default(),
+                client_id: lease.client_id.clone().unwrap_or_default(),
+            })
+            .collect()
     }
 
     #[zbus(property)]

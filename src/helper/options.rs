@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
+use super::firewall::Backend;
+
 #[derive(Parser, Debug, Clone)]
 #[command(
     name = "virtnetd",
@@ -36,6 +38,12 @@ pub struct Options {
     /// polkit). Reading needs no authorization either way.
     #[arg(long, value_enum, default_value_t = AuthMode::Polkit)]
     pub auth: AuthMode,
+
+    /// How networks' firewall rules are applied: `nftables` (one table per network,
+    /// atomic), `iptables` (for hosts whose other software uses iptables, e.g. Docker's
+    /// FORWARD policy DROP, which no nftables table can override), or `none`.
+    #[arg(long, value_enum, default_value_t = Backend::Nftables)]
+    pub firewall: Backend,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

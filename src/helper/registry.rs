@@ -76,6 +76,8 @@ pub struct Slot {
     state: RwLock<NetState>,
     /// Being created by CreateXML and not started yet: invisible to clients.
     pending: AtomicBool,
+    /// The task watching the network's dnsmasq, while it runs.
+    supervisor: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 impl Slot {
@@ -86,6 +88,7 @@ impl Slot {
             op: tokio::sync::Mutex::new(()),
             state: RwLock::new(state),
             pending: AtomicBool::new(pending),
+            supervisor: std::sync::Mutex::new(None),
         })
     }
 
@@ -99,6 +102,20 @@ impl Slot {
 
     pub fn is_pending(&self) -> bool {
         self.pending.load(Ordering::Acquire)
+    }
+
+    /// Records the task supervising the network's dnsmasq (ending any previous one).
+    pub fn set_supervisor(&self, task: tokio::task::AbortHandle) {
+        if let Some(old) = self.supervisor.lock().unwrap_or_else(PoisonError::into_inner).replace(task) {
+            old.abort();
+        }
+    }
+
+    /// Ends the supervision (before the network's dnsmasq is stopped on purpose).
+    pub fn stop_supervisor(&self) {
+        if let Some(task) = self.supervisor.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            task.abort();
+        }
     }
 
     pub fn set_pending(&self, pending: bool) {

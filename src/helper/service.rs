@@ -14,8 +14,10 @@ use zbus::{Connection, OwnedObjectPath, Variant};
 
 use super::auth::Authorizer;
 use super::default_network;
-use super::lifecycle;
-use super::netlink::{HostNetKind, Netlink};
+use super::dnsmasq::leases::{self, Lease};
+use super::dnsmasq::process::Process;
+use super::lifecycle::{self, Datapath, Others};
+use super::netlink::HostNetKind;
 use super::objects::NetworkObject;
 use super::registry::{NetState, Registry, Slot};
 use super::store::Store;
@@ -27,7 +29,7 @@ use crate::model::{DefinitionError, Network, apply_defaults, parse_definition};
 
 pub struct Service {
     store: Store,
-    netlink: Netlink,
+    datapath: Datapath,
     auth: Authorizer,
     conn: Connection,
     registry: Registry,
@@ -67,10 +69,10 @@ fn log_result<T>(operation: &str, network: &str, result: &Result<T, HelperError>
 }
 
 impl Service {
-    pub fn new(store: Store, netlink: Netlink, auth: Authorizer, conn: Connection) -> Arc<Service> {
+    pub fn new(store: Store, datapath: Datapath, auth: Authorizer, conn: Connection) -> Arc<Service> {
         Arc::new(Service {
             store,
-            netlink,
+            datapath,
             auth,
             conn,
             registry: Registry::default(),
@@ -238,7 +240,7 @@ impl Service {
                 network.bridge.name = old.bridge.name.clone();
             }
         }
-        let links = self.netlink.links().await?;
+        let links = self.datapath.netlink.links().await?;
         let own: Vec<String> = previous.map(|p| p.bridge_names().map(str::to_owned).collect()).unwrap_or_default();
         let uuid = network.uuid;
         let taken = |name: &str| {
@@ -301,32 +303,52 @@ impl Service {
         let _op = slot.op.lock().await;
         drop(namespace);
 
-        if let Err(e) = self.bring_up(&network).await {
-            self.registry.remove(&uuid);
-            return Err(e);
-        }
+        let dnsmasq = match self.bring_up(&network, uuid).await {
+            Ok(dnsmasq) => dnsmasq,
+            Err(e) => {
+                self.registry.remove(&uuid);
+                return Err(e);
+            }
+        };
         slot.set_pending(false);
+        if let Some(process) = dnsmasq {
+            self.supervise(&slot, process);
+        }
         self.publish(&slot).await;
         self.emit_event(&slot, NetworkEvent::Started).await;
         Ok(slot.path.clone())
     }
 
+    /// What the active networks other than `except` hold.
+    fn others(&self, except: Uuid) -> Others {
+        let mut others = Others::default();
+        for slot in self.registry.all().into_iter().filter(|s| s.uuid != except) {
+            let Some(live) = slot.state().live else { continue };
+            others.subnets.extend(live.ips.iter().filter_map(|ip| ip.subnet()).map(|s| (live.name.clone(), s)));
+            others.forwarding.extend(lifecycle::forwarding_families(&live));
+        }
+        others
+    }
+
     /// Starts the datapath and records the live definition; undoes the start if the
     /// record cannot be written (a network nobody remembers must not run).
-    async fn bring_up(&self, network: &Network) -> Result<(), HelperError> {
-        lifecycle::start(&self.netlink, network).await?;
+    async fn bring_up(&self, network: &Network, uuid: Uuid) -> Result<Option<Process>, HelperError> {
+        let others = self.others(uuid);
+        let dnsmasq = self.datapath.start(network, &others).await?;
         if let Err(e) = self.store.save_status(network) {
-            if let Err(stop) = lifecycle::stop(&self.netlink, network).await {
+            if let Err(stop) = self.datapath.stop(network, &others).await {
                 warn!(network = %network.name, "could not undo the start: {stop}");
             }
             return Err(storage(e));
         }
-        Ok(())
+        Ok(dnsmasq)
     }
 
     /// Starts `slot` with `live`; the caller holds the slot's operation lock.
-    async fn start_locked(&self, slot: &Arc<Slot>, live: Network) -> Result<(), HelperError> {
-        self.bring_up(&live).await?;
+    async fn start_locked(self: &Arc<Self>, slot: &Arc<Slot>, live: Network) -> Result<(), HelperError> {
+        if let Some(process) = self.bring_up(&live, slot.uuid).await? {
+            self.supervise(slot, process);
+        }
         let before = slot.state();
         let after = NetState { live: Some(Arc::new(live)), ..before.clone() };
         slot.set_state(after.clone());
@@ -335,7 +357,7 @@ impl Service {
         Ok(())
     }
 
-    pub async fn start(&self, header: &Header<'_>, slot: &Arc<Slot>) -> Result<(), HelperError> {
+    pub async fn start(self: &Arc<Self>, header: &Header<'_>, slot: &Arc<Slot>) -> Result<(), HelperError> {
         let name = slot.state().name().to_owned();
         self.authorize(header, &format!("start network '{name}'")).await?;
         let result = async {
@@ -365,7 +387,8 @@ impl Service {
             let Some(live) = before.live.clone() else {
                 return Err(HelperError::new(ErrorKind::NotActive, format!("network '{name}' is not active")));
             };
-            lifecycle::stop(&self.netlink, &live).await?;
+            slot.stop_supervisor();
+            self.datapath.stop(&live, &self.others(slot.uuid)).await?;
             if let Err(e) = self.store.remove_status(&live.name) {
                 warn!(network = %name, "{e}");
             }
@@ -530,39 +553,132 @@ impl Service {
         Ok(())
     }
 
-    async fn adopt(&self, live: Network) {
+    /// Takes over a network that was running when the helper last stopped: if its
+    /// bridge is still there, its firewall rules are applied again and its dnsmasq is
+    /// watched (or restarted); otherwise what is left of it is removed.
+    async fn adopt(self: &Arc<Self>, live: Network) {
         let name = live.name.clone();
         let Some(uuid) = live.uuid else {
             warn!(network = %name, "status file without a UUID; ignoring it");
             let _ = self.store.remove_status(&name);
             return;
         };
-        match lifecycle::is_running(&self.netlink, &live).await {
+        match self.datapath.is_running(&live).await {
             Ok(true) => {
-                match self.registry.by_uuid(&uuid) {
-                    Some(slot) => slot.set_state(NetState { live: Some(Arc::new(live)), ..slot.state() }),
-                    None => self.registry.insert(Slot::new(
-                        uuid,
-                        NetState { live: Some(Arc::new(live)), ..NetState::default() },
-                        false,
-                    )),
+                if let Err(e) = self.datapath.reapply_firewall(&live).await {
+                    warn!(network = %name, "re-applying its firewall rules: {e}");
+                }
+                let slot = match self.registry.by_uuid(&uuid) {
+                    Some(slot) => {
+                        slot.set_state(NetState { live: Some(Arc::new(live.clone())), ..slot.state() });
+                        slot
+                    }
+                    None => {
+                        let slot = Slot::new(
+                            uuid,
+                            NetState { live: Some(Arc::new(live.clone())), ..NetState::default() },
+                            false,
+                        );
+                        self.registry.insert(slot.clone());
+                        slot
+                    }
+                };
+                if crate::helper::dnsmasq::config::needed(&live) {
+                    match self.datapath.dnsmasq.find(&name) {
+                        Some(process) => self.supervise(&slot, process),
+                        None => match self.datapath.dnsmasq.start(&live).await {
+                            Ok(process) => {
+                                info!(network = %name, "its dnsmasq was gone: restarted");
+                                self.supervise(&slot, process);
+                            }
+                            Err(e) => warn!(network = %name, "{e}"),
+                        },
+                    }
                 }
                 info!(network = %name, "adopted: still running");
             }
             Ok(false) => {
                 // Its bridge is gone (and an interface of that name that is not a bridge
-                // is not ours to touch): forget the run.
+                // is not ours to touch): remove what is left and forget the run.
+                if let Err(e) = self.datapath.stop(&live, &self.others(uuid)).await {
+                    warn!(network = %name, "cleaning up after it: {e}");
+                }
                 if let Err(e) = self.store.remove_status(&name) {
                     warn!(network = %name, "{e}");
                 }
-                info!(network = %name, "no longer running: forgotten");
+                info!(network = %name, "no longer running: cleaned up");
             }
             Err(e) => warn!(network = %name, "cannot tell whether it still runs: {e}"),
         }
     }
 
+    /// Watches a network's dnsmasq and starts it again whenever it exits (libvirt does
+    /// not), backing off while it keeps dying.
+    fn supervise(self: &Arc<Self>, slot: &Arc<Slot>, mut process: Process) {
+        let service = Arc::clone(self);
+        let watched = Arc::clone(slot);
+        let task = tokio::spawn(async move {
+            let mut backoff = std::time::Duration::from_millis(0);
+            loop {
+                process.exited().await;
+                let name = watched.state().name().to_owned();
+                warn!(network = %name, pid = process.pid, "dnsmasq exited; starting it again");
+                tokio::time::sleep(backoff).await;
+                let _op = watched.op.lock().await;
+                let Some(live) = watched.state().live else { return };
+                match service.datapath.dnsmasq.start(&live).await {
+                    Ok(restarted) => {
+                        info!(network = %name, pid = restarted.pid, "dnsmasq running again");
+                        process = restarted;
+                        backoff = std::time::Duration::from_millis(0);
+                    }
+                    Err(e) => {
+                        warn!(network = %name, "{e}");
+                        backoff = (backoff * 2)
+                            .clamp(std::time::Duration::from_millis(500), std::time::Duration::from_secs(30));
+                    }
+                }
+            }
+        });
+        slot.set_supervisor(task.abort_handle());
+    }
+
+    /// Reload: applies the firewall rules of every active network again.
+    pub async fn reload(&self, header: &Header<'_>) -> Result<(), HelperError> {
+        self.authorize(header, "reload the firewall rules").await?;
+        let mut first_error = None;
+        for (slot, _) in self.registry.visible() {
+            let _op = slot.op.lock().await;
+            let Some(live) = slot.state().live else { continue };
+            let result = self.datapath.reapply_firewall(&live).await;
+            log_result("reload firewall", &live.name, &result);
+            if let Err(e) = result {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// The network's current DHCP leases (of one MAC address, unless `mac` is empty).
+    pub fn leases(&self, slot: &Slot, mac: &str) -> Vec<(Lease, u32)> {
+        let Some(live) = slot.state().live else { return Vec::new() };
+        let Some(bridge) = live.bridge.name.clone() else { return Vec::new() };
+        leases::read_leases(self.datapath.dnsmasq.leases_dir(), &bridge)
+            .into_iter()
+            .filter(|l| mac.is_empty() || l.mac.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(mac)))
+            .map(|l| {
+                let prefix =
+                    l.ip.parse()
+                        .ok()
+                        .and_then(|ip| live.ips.iter().filter_map(|def| def.subnet()).find(|s| s.contains(ip)))
+                        .map_or(0, |s| u32::from(s.prefix()));
+                (l, prefix)
+            })
+            .collect()
+    }
+
     async fn define_default(&self) -> Result<(), HelperError> {
-        let host = self.netlink.host_networks().await?;
+        let host = self.datapath.netlink.host_networks().await?;
         let used: Vec<_> = host.iter().map(|h| h.net).collect();
         let Some(mut network) = default_network::definition(&used) else {
             warn!("no free 192.168.N.0/24 for the default network; not defining it");
@@ -582,7 +698,7 @@ impl Service {
                 clash.dev.as_deref().unwrap_or("?")
             );
         }
-        if self.netlink.link(default_network::BRIDGE).await?.is_some() {
+        if self.datapath.netlink.link(default_network::BRIDGE).await?.is_some() {
             // Someone else's virbr0 (another libvirt?): take the next free virbrN.
             network.bridge.name = Some(crate::model::defaults::BRIDGE_TEMPLATE.to_owned());
         }
@@ -594,7 +710,7 @@ impl Service {
     }
 
     /// Starts the autostart networks, once per boot.
-    pub async fn autostart(&self) {
+    pub async fn autostart(self: &Arc<Self>) {
         if self.store.autostart_done() {
             info!("autostart already ran since boot");
             return;

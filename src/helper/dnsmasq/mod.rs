@@ -1,4 +1,6 @@
 //! dnsmasq, one per network that needs DHCP or DNS: its files ([`config`]), the process
-//! and its supervision ([`process`]), and the leases it reports ([`leases`]).
+//! ([`process`]), and the leases it reports through virtnetd ([`leases`]).
 
 pub mod config;
+pub mod leases;
+pub mod process;

@@ -1,0 +1,202 @@
+//! What a network's firewall must do, independent of the tool that does it. Derived
+//! from the definition alone (pure, golden-tested); the backends turn it into nftables
+//! or iptables rules with the same effect on traffic as libvirt's.
+//!
+//! Rules are listed in evaluation order: the first that matches decides.
+
+use std::fmt;
+use std::net::Ipv4Addr;
+
+use ipnetwork::IpNetwork;
+
+use crate::model::forward::ForwardMode;
+use crate::model::values::Family;
+use crate::model::{IpDef, Network, NetworkMode};
+
+/// The port range NAT maps guests' TCP and UDP source ports into when the definition
+/// gives none (libvirt's: keeps them out of the privileged range).
+pub const DEFAULT_NAT_PORTS: (u16, u16) = (1024, 65535);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+impl Proto {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+        }
+    }
+}
+
+/// A port on the host (or, for `Output`, on the guests) the firewall lets through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Service {
+    /// `None`: both families.
+    pub family: Option<Family>,
+    pub proto: Proto,
+    pub port: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ForwardRule {
+    /// Guests talk to each other across the bridge.
+    Cross,
+    /// Guests' traffic from `subnet` leaves (through `dev` only, if given).
+    Out { subnet: IpNetwork, dev: Option<String> },
+    /// Traffic to `subnet` from outside (from `dev` only, if given); with
+    /// `replies_only`, only replies to connections the guests opened (NAT).
+    In { subnet: IpNetwork, dev: Option<String>, replies_only: bool },
+    /// Everything else coming from the bridge is refused.
+    RejectOut,
+    /// Everything else going to the bridge is refused.
+    RejectIn,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NatRule {
+    /// Traffic from `subnet` to `destination` (multicast, broadcast) is not translated.
+    Keep { subnet: IpNetwork, destination: IpNetwork, dev: Option<String> },
+    /// Traffic from `subnet` to anywhere outside it gets the address of the interface
+    /// it leaves through (`to`: a source address range instead; `ports`: the source
+    /// port range, for that protocol only).
+    Translate {
+        subnet: IpNetwork,
+        dev: Option<String>,
+        to: Option<(Ipv4Addr, Ipv4Addr)>,
+        ports: Option<(Proto, u16, u16)>,
+    },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub bridge: String,
+    /// Host services guests reach through the bridge (DHCP, DNS, TFTP).
+    pub input: Vec<Service>,
+    /// Replies the host sends to guests (DHCP).
+    pub output: Vec<Service>,
+    pub forward: Vec<ForwardRule>,
+    pub nat: Vec<NatRule>,
+}
+
+/// The plan for a network, or `None` when it has no rules at all (open networks, and
+/// modes that do not own their bridge).
+pub fn plan(network: &Network) -> Option<Plan> {
+    let bridge = network.bridge.name.clone()?;
+    let mode = network.mode();
+    let routed = match mode {
+        NetworkMode::Isolated => false,
+        NetworkMode::Forward(ForwardMode::Nat | ForwardMode::Route) => true,
+        NetworkMode::Forward(_) => return None,
+    };
+    let forward = network.forward.as_ref();
+    let dev = forward.and_then(|f| f.dev()).map(str::to_owned);
+    let nat = forward.and_then(|f| f.nat.clone()).unwrap_or_default();
+    // Rules match whole subnets: written from their network address.
+    let subnets: Vec<(IpNetwork, Family)> = network
+        .ips
+        .iter()
+        .filter_map(|ip| {
+            let subnet = ip.subnet()?;
+            Some((IpNetwork::new(subnet.network(), subnet.prefix()).ok()?, ip.family()?))
+        })
+        .collect();
+
+    let mut plan = Plan { bridge, ..Plan::default() };
+    let wants_dns = network.dns.as_ref().and_then(|d| d.enable) != Some(false);
+    let has_dhcp = |family| network.ips_of(family).any(IpDef::has_dhcp);
+    if has_dhcp(Family::Ipv4) {
+        plan.input.push(Service { family: Some(Family::Ipv4), proto: Proto::Udp, port: 67 });
+        plan.output.push(Service { family: Some(Family::Ipv4), proto: Proto::Udp, port: 68 });
+    }
+    if has_dhcp(Family::Ipv6) {
+        plan.input.push(Service { family: Some(Family::Ipv6), proto: Proto::Udp, port: 547 });
+        plan.output.push(Service { family: Some(Family::Ipv6), proto: Proto::Udp, port: 546 });
+    }
+    if wants_dns && !network.ips.is_empty() {
+        plan.input.push(Service { family: None, proto: Proto::Udp, port: 53 });
+        plan.input.push(Service { family: None, proto: Proto::Tcp, port: 53 });
+    }
+    if network.ips.iter().any(|ip| ip.tftp_root.is_some()) {
+        plan.input.push(Service { family: Some(Family::Ipv4), proto: Proto::Udp, port: 69 });
+    }
+
+    plan.forward.push(ForwardRule::Cross);
+    if routed {
+        let is_nat = mode == NetworkMode::Forward(ForwardMode::Nat);
+        for &(subnet, family) in &subnets {
+            // IPv6 is routed, not translated, unless <nat ipv6='yes'>.
+            let translated = is_nat && (family == Family::Ipv4 || nat.ipv6 == Some(true));
+            plan.forward.push(ForwardRule::In { subnet, dev: dev.clone(), replies_only: translated });
+            plan.forward.push(ForwardRule::Out { subnet, dev: dev.clone() });
+            if !translated {
+                continue;
+            }
+            let keep: &[&str] = match family {
+                Family::Ipv4 => &["224.0.0.0/24", "255.255.255.255/32"],
+                Family::Ipv6 => &["ff02::/16"],
+            };
+            for destination in keep.iter().filter_map(|d| d.parse::<IpNetwork>().ok()) {
+                plan.nat.push(NatRule::Keep { subnet, destination, dev: dev.clone() });
+            }
+            let to = if family == Family::Ipv4 { nat.address } else { None };
+            // libvirt confines TCP and UDP to unprivileged source ports, and IPv6 only
+            // when a range is given.
+            let ports = nat.port.or(if family == Family::Ipv4 { Some(DEFAULT_NAT_PORTS) } else { None });
+            if let Some((low, high)) = ports {
+                for proto in [Proto::Tcp, Proto::Udp] {
+                    plan.nat.push(NatRule::Translate { subnet, dev: dev.clone(), to, ports: Some((proto, low, high)) });
+                }
+            }
+            plan.nat.push(NatRule::Translate { subnet, dev: dev.clone(), to, ports: None });
+        }
+    }
+    plan.forward.push(ForwardRule::RejectIn);
+    plan.forward.push(ForwardRule::RejectOut);
+    Some(plan)
+}
+
+/// A readable listing, for golden files and logs.
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let family = |fam: Option<Family>| fam.map_or("any", Family::as_str);
+        let via = |dev: &Option<String>, word: &str| dev.as_ref().map(|d| format!(" {word} {d}")).unwrap_or_default();
+        writeln!(f, "bridge {}", self.bridge)?;
+        for s in &self.input {
+            writeln!(f, "input accept {} {} {}", family(s.family), s.proto.as_str(), s.port)?;
+        }
+        for s in &self.output {
+            writeln!(f, "output accept {} {} {}", family(s.family), s.proto.as_str(), s.port)?;
+        }
+        for rule in &self.forward {
+            match rule {
+                ForwardRule::Cross => writeln!(f, "forward accept bridge -> bridge")?,
+                ForwardRule::Out { subnet, dev } => writeln!(f, "forward accept from {subnet} out{}", via(dev, "via"))?,
+                ForwardRule::In { subnet, dev, replies_only } => writeln!(
+                    f,
+                    "forward accept to {subnet}{}{}",
+                    via(dev, "from"),
+                    if *replies_only { " replies only" } else { "" }
+                )?,
+                ForwardRule::RejectIn => writeln!(f, "forward reject -> bridge")?,
+                ForwardRule::RejectOut => writeln!(f, "forward reject bridge ->")?,
+            }
+        }
+        for rule in &self.nat {
+            match rule {
+                NatRule::Keep { subnet, destination, dev } => {
+                    writeln!(f, "nat keep {subnet} -> {destination}{}", via(dev, "via"))?
+                }
+                NatRule::Translate { subnet, dev, to, ports } => {
+                    let to = to.map(|(a, b)| format!(" to {a}-{b}")).unwrap_or_else(|| " masquerade".to_owned());
+                    let ports = ports.map(|(p, lo, hi)| format!(" {} ports {lo}-{hi}", p.as_str())).unwrap_or_default();
+                    writeln!(f, "nat {subnet} -> outside{}{to}{ports}", via(dev, "via"))?
+                }
+            }
+        }
+        Ok(())
+    }
+}
