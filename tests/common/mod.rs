@@ -88,4 +88,5 @@ pub fn xmllint() -> &'static str {
     "/usr/bin/xmllint"
 }
 
+pub mod net;
 pub mod sandbox;

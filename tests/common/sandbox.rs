@@ -17,6 +17,10 @@ pub struct Sandbox {
     pub dir: tempfile::TempDir,
     pub env: HashMap<String, String>,
     polkit: bool,
+    /// Extra virtnetd options (`--firewall iptables`).
+    helper_args: String,
+    /// A folder put first on virtnetd's PATH (fault injection: tools that fail).
+    path_prefix: Option<PathBuf>,
 }
 
 pub fn script() -> PathBuf {
@@ -31,9 +35,21 @@ pub fn require_root() {
     assert_eq!(euid, 0, "these tests create network namespaces and must run as root (build-aux/test does)");
 }
 
-fn run_script(args: &[&str], polkit: bool, netns: Option<&str>) -> Output {
+fn run_script(
+    args: &[&str],
+    polkit: bool,
+    netns: Option<&str>,
+    helper_args: &str,
+    path_prefix: Option<&Path>,
+) -> Output {
     let mut cmd = Command::new(script());
-    cmd.args(args).env("VIRTNETD", env!("CARGO_BIN_EXE_virtnetd")).env("VIRTNETD_LOG", "info");
+    if let Some(prefix) = path_prefix {
+        cmd.env("PATH", format!("{}:{}", prefix.display(), std::env::var("PATH").unwrap_or_default()));
+    }
+    cmd.args(args)
+        .env("VIRTNETD", env!("CARGO_BIN_EXE_virtnetd"))
+        .env("VIRTNETD_LOG", "info")
+        .env("VIRTNETD_ARGS", helper_args);
     if polkit {
         cmd.env("SANDBOX_POLKIT", "1");
     }
@@ -51,12 +67,38 @@ impl Sandbox {
     /// `prepare` runs on the sandbox folder before anything starts (to add polkit rules,
     /// or definitions).
     pub fn start_with(polkit: bool, prepare: impl FnOnce(&Path)) -> Sandbox {
+        Sandbox::start_full(polkit, "", None, prepare)
+    }
+
+    /// A sandbox whose virtnetd gets extra options (`--firewall iptables`).
+    pub fn start_with_args(helper_args: &str) -> Sandbox {
+        Sandbox::start_full(false, helper_args, None, |_| {})
+    }
+
+    /// A sandbox whose virtnetd finds the programs in `path_prefix` first.
+    pub fn start_with_path(helper_args: &str, path_prefix: &Path) -> Sandbox {
+        Sandbox::start_full(false, helper_args, Some(path_prefix.to_owned()), |_| {})
+    }
+
+    fn start_full(
+        polkit: bool,
+        helper_args: &str,
+        path_prefix: Option<PathBuf>,
+        prepare: impl FnOnce(&Path),
+    ) -> Sandbox {
         require_root();
         let dir = tempfile::Builder::new().prefix("virtnet-test-").tempdir().unwrap();
         prepare(dir.path());
         let netns = format!("vn-test-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-        let out = run_script(&["start", dir.path().to_str().unwrap()], polkit, Some(&netns));
-        let mut sandbox = Sandbox { dir, env: HashMap::new(), polkit };
+        let out = run_script(
+            &["start", dir.path().to_str().unwrap()],
+            polkit,
+            Some(&netns),
+            helper_args,
+            path_prefix.as_deref(),
+        );
+        let mut sandbox =
+            Sandbox { dir, env: HashMap::new(), polkit, helper_args: helper_args.to_owned(), path_prefix };
         sandbox.reload_env();
         assert!(
             out.status.success(),
@@ -111,6 +153,16 @@ impl Sandbox {
         Command::new("ip").args(["netns", "exec", self.netns()]).args(args).output().unwrap()
     }
 
+    /// Starts a command inside the sandbox's namespace, stdout piped.
+    pub fn netns_spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new("ip")
+            .args(["netns", "exec", self.netns()])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
     /// `ip -j -d link show NAME` in the namespace, parsed; `None` if it does not exist.
     pub fn link(&self, name: &str) -> Option<serde_json::Value> {
         let out = self.netns_exec(&["ip", "-j", "-d", "link", "show", "dev", name]);
@@ -154,7 +206,13 @@ impl Sandbox {
 
     /// Starts virtnetd again in this sandbox and waits until it is on the bus.
     pub fn restart_helper(&mut self) {
-        let out = run_script(&["helper", self.dir.path().to_str().unwrap()], self.polkit, None);
+        let out = run_script(
+            &["helper", self.dir.path().to_str().unwrap()],
+            self.polkit,
+            None,
+            &self.helper_args,
+            self.path_prefix.as_deref(),
+        );
         assert!(
             out.status.success(),
             "helper did not restart: {}\n{}",
@@ -167,7 +225,7 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        let out = run_script(&["stop", self.dir.path().to_str().unwrap()], self.polkit, None);
+        let out = run_script(&["stop", self.dir.path().to_str().unwrap()], self.polkit, None, &self.helper_args, None);
         if !out.status.success() {
             eprintln!("sandbox stop failed: {}", String::from_utf8_lossy(&out.stderr));
         }

@@ -1,0 +1,279 @@
+//! Guests and outside hosts for the datapath tests: network namespaces the test creates
+//! (and deletes when dropped), wired to the sandbox's namespace with veth pairs. Only
+//! these namespaces ever see traffic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use super::sandbox::Sandbox;
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn data(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/net").join(file)
+}
+
+fn run(args: &[&str]) -> Output {
+    let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// A namespace of the test's own.
+pub struct Namespace {
+    pub name: String,
+}
+
+impl Namespace {
+    pub fn new(role: &str) -> Namespace {
+        let name = format!("vn-{role}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        run(&["ip", "netns", "add", &name]);
+        run(&["ip", "-n", &name, "link", "set", "lo", "up"]);
+        Namespace { name }
+    }
+
+    pub fn exec(&self, args: &[&str]) -> Output {
+        Command::new("ip").args(["netns", "exec", &self.name]).args(args).output().unwrap()
+    }
+
+    /// Runs a command in the namespace and asserts it succeeds.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.exec(args);
+        assert!(
+            out.status.success(),
+            "{} {args:?}: {}{}",
+            self.name,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        Command::new("ip")
+            .args(["netns", "exec", &self.name])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    pub fn ping(&self, address: &str) -> bool {
+        self.exec(&["busybox", "ping", "-c", "1", "-W", "2", address]).status.success()
+    }
+
+    /// Opens a TCP connection to `host:port` (2 s timeout).
+    pub fn connect(&self, host: &str, port: u16) -> bool {
+        let out =
+            self.exec(&["/usr/bin/python3", data("peer.py").to_str().unwrap(), "connect", host, &port.to_string()]);
+        out.status.success()
+    }
+
+    /// Listens on `port`; `PeerWatch::peer` tells who connected.
+    pub fn listen(&self, port: u16) -> PeerWatch {
+        let mut child =
+            self.spawn(&["/usr/bin/python3", "-u", data("peer.py").to_str().unwrap(), "serve", &port.to_string(), "6"]);
+        // Wait for "listening" so a connection attempt does not race the bind.
+        let stdout = child.stdout.take().unwrap();
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+        assert_eq!(line.trim(), "listening");
+        PeerWatch { child, reader }
+    }
+}
+
+impl Drop for Namespace {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "delete", &self.name]).status();
+    }
+}
+
+pub struct PeerWatch {
+    child: Child,
+    reader: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl PeerWatch {
+    /// The address the connection came from, or "nobody".
+    pub fn peer(mut self) -> String {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut self.reader, &mut line);
+        let _ = self.child.wait();
+        line.trim().to_owned()
+    }
+}
+
+impl Drop for PeerWatch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a guest's DHCP client got.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DhcpResult {
+    pub ip: String,
+    pub mask: String,
+    pub router: String,
+    pub dns: String,
+    pub domain: String,
+}
+
+/// A guest: a namespace whose `eth0` is plugged into a bridge of the sandbox.
+pub struct Guest {
+    pub ns: Namespace,
+    pub mac: String,
+    lease_file: PathBuf,
+}
+
+impl Guest {
+    /// Plugs a new guest into `bridge` (optionally with a given MAC).
+    pub fn plug(sandbox: &Sandbox, bridge: &str, mac: Option<&str>) -> Guest {
+        let ns = Namespace::new("guest");
+        let port = format!("vg{}", COUNTER.fetch_add(1, Ordering::SeqCst));
+        run(&[
+            "ip",
+            "-n",
+            sandbox.netns(),
+            "link",
+            "add",
+            &port,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "netns",
+            &ns.name,
+        ]);
+        run(&["ip", "-n", sandbox.netns(), "link", "set", &port, "master", bridge, "up"]);
+        if let Some(mac) = mac {
+            run(&["ip", "-n", &ns.name, "link", "set", "eth0", "address", mac]);
+        }
+        run(&["ip", "-n", &ns.name, "link", "set", "eth0", "up"]);
+        let out = ns.ok(&["cat", "/sys/class/net/eth0/address"]);
+        let lease_file = sandbox.dir.path().join(format!("{}.lease", ns.name));
+        Guest { ns, mac: out.trim().to_owned(), lease_file }
+    }
+
+    /// Asks for an address with busybox udhcpc (8 tries: a new client's first lease
+    /// takes dnsmasq about 3 s, it pings the address first).
+    pub fn dhcp(&self, hostname: &str) -> DhcpResult {
+        let out = self.ns.exec(&[
+            "env",
+            &format!("VIRTNET_LEASE_FILE={}", self.lease_file.display()),
+            "busybox",
+            "udhcpc",
+            "-i",
+            "eth0",
+            "-f",
+            "-q",
+            "-n",
+            "-t",
+            "8",
+            "-T",
+            "1",
+            "-x",
+            &format!("hostname:{hostname}"),
+            "-s",
+            data("udhcpc-hook.sh").to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "no DHCP lease: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&self.lease_file).unwrap();
+        let mut result = DhcpResult::default();
+        for pair in text.split_whitespace() {
+            match pair.split_once('=') {
+                Some(("ip", v)) => result.ip = v.to_owned(),
+                Some(("mask", v)) => result.mask = v.to_owned(),
+                Some(("router", v)) => result.router = v.to_owned(),
+                Some(("dns", v)) => result.dns = v.to_owned(),
+                Some(("domain", v)) => result.domain = v.to_owned(),
+                _ => {}
+            }
+        }
+        result
+    }
+
+    /// Resolves `name` with the DNS server at `server`.
+    pub fn resolve(&self, name: &str, server: &str) -> Option<String> {
+        let out = self.ns.exec(&["busybox", "nslookup", name, server]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        // The answer section follows the server's own lines.
+        text.split(&format!("Name:\t{name}")).nth(1).or_else(|| text.split(&format!("Name:   {name}")).nth(1)).and_then(
+            |answer| answer.lines().find_map(|l| l.trim().strip_prefix("Address:").map(|a| a.trim().to_owned())),
+        )
+    }
+
+    /// Waits up to `timeout` for a global IPv6 address in `prefix` (from router
+    /// advertisements).
+    pub fn wait_for_ipv6(&self, prefix: &str, timeout: Duration) -> Option<String> {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            let out = self.ns.exec(&["ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "global"]);
+            let text = String::from_utf8_lossy(&out.stdout);
+            if let Some(addr) = text
+                .split_whitespace()
+                .find(|w| w.starts_with(prefix))
+                .map(|w| w.split('/').next().unwrap_or(w).to_owned())
+                && !text.contains("tentative")
+            {
+                return Some(addr);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+}
+
+/// A host outside the virtual network, on an uplink of the sandbox's "host": the
+/// sandbox side gets `host_ip`, the outside `outside_ip` (both /24).
+pub struct Outside {
+    pub ns: Namespace,
+    pub uplink: String,
+    pub host_ip: String,
+    pub ip: String,
+}
+
+impl Outside {
+    pub fn attach(sandbox: &Sandbox, uplink: &str, third_octet: u8) -> Outside {
+        let ns = Namespace::new("out");
+        let host_ip = format!("203.0.{third_octet}.1");
+        let ip = format!("203.0.{third_octet}.2");
+        run(&[
+            "ip",
+            "-n",
+            sandbox.netns(),
+            "link",
+            "add",
+            uplink,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "netns",
+            &ns.name,
+        ]);
+        run(&["ip", "-n", sandbox.netns(), "addr", "add", &format!("{host_ip}/24"), "dev", uplink]);
+        run(&["ip", "-n", sandbox.netns(), "link", "set", uplink, "up"]);
+        run(&["ip", "-n", &ns.name, "addr", "add", &format!("{ip}/24"), "dev", "eth0"]);
+        run(&["ip", "-n", &ns.name, "link", "set", "eth0", "up"]);
+        Outside { ns, uplink: uplink.to_owned(), host_ip, ip }
+    }
+
+    /// Tells the outside host to route `subnet` through the sandbox host (as the LAN's
+    /// router would be told for a routed network).
+    pub fn route(&self, subnet: &str) {
+        run(&["ip", "-n", &self.ns.name, "route", "add", subnet, "via", &self.host_ip]);
+    }
+}
