@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use zbus::message::Header;
+use zbus::proxy::CacheProperties;
 use zbus::{Connection, Type, Variant, proxy};
 
 use super::options::AuthMode;
@@ -39,11 +40,14 @@ const ALLOW_USER_INTERACTION: u32 = 1;
 
 pub struct Authorizer {
     mode: AuthMode,
+    // Proxies are made once: making one costs a round trip to the bus.
+    bus: tokio::sync::OnceCell<zbus::fdo::DBusProxy<'static>>,
+    polkit: tokio::sync::OnceCell<AuthorityProxy<'static>>,
 }
 
 impl Authorizer {
     pub fn new(mode: AuthMode) -> Self {
-        Authorizer { mode }
+        Authorizer { mode, bus: tokio::sync::OnceCell::new(), polkit: tokio::sync::OnceCell::new() }
     }
 
     /// Ok if the caller of this message may `what` (a phrase such as "start network
@@ -56,7 +60,13 @@ impl Authorizer {
         };
         match self.mode {
             AuthMode::Root => {
-                let dbus = zbus::fdo::DBusProxy::new(conn).await.map_err(HelperError::from)?;
+                let dbus = self
+                    .bus
+                    .get_or_try_init(|| {
+                        zbus::fdo::DBusProxy::builder(conn).cache_properties(CacheProperties::No).build()
+                    })
+                    .await
+                    .map_err(HelperError::from)?;
                 let uid = dbus
                     .get_connection_unix_user(sender.clone().into())
                     .await
@@ -70,8 +80,11 @@ impl Authorizer {
                 }
             }
             AuthMode::Polkit => {
-                let authority =
-                    AuthorityProxy::new(conn).await.map_err(|e| denied(format!("polkit is not reachable ({e})")))?;
+                let authority = self
+                    .polkit
+                    .get_or_try_init(|| AuthorityProxy::builder(conn).cache_properties(CacheProperties::No).build())
+                    .await
+                    .map_err(|e| denied(format!("polkit is not reachable ({e})")))?;
                 let subject = Subject {
                     kind: "system-bus-name",
                     details: HashMap::from([("name", Variant::from(sender.as_str()))]),

@@ -28,6 +28,22 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> io::Result<()> {
     result
 }
 
+/// Replaces `path` so readers see the old or the new contents, never a mix, without
+/// waiting for the disk: for files that are regenerated whenever they are needed.
+pub fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let dir = path.parent().ok_or_else(|| io::Error::other("path has no folder"))?;
+    let file_name = path.file_name().ok_or_else(|| io::Error::other("path has no file name"))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(file_name);
+    temp_name.push(format!(".tmp{}", std::process::id()));
+    let temp = dir.join(temp_name);
+    let result = fs::write(&temp, contents).and_then(|()| fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
 /// Makes a rename or removal in `dir` durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()

@@ -5,7 +5,7 @@
 //! removes every piece, carrying on past pieces that are already gone.
 
 use ipnetwork::IpNetwork;
-use tracing::warn;
+use tracing::{debug, warn};
 
 use super::dnsmasq::config as dnsmasq_config;
 use super::dnsmasq::process::{Dnsmasq, Process};
@@ -78,7 +78,9 @@ impl Datapath {
             ));
         }
         let bridge = bridge_name(network)?;
+        let clock = std::time::Instant::now();
         self.check_free(network, bridge, others).await?;
+        debug!(network = %network.name, "checks: {:?}", clock.elapsed());
 
         let mut undo = Vec::new();
         let result = self.bring_up(network, bridge, &mut undo).await;
@@ -149,23 +151,45 @@ impl Datapath {
             stp: network.bridge.stp,
             delay: network.bridge.delay,
         };
+        let clock = std::time::Instant::now();
+        let step = |what: &str| debug!(network = %network.name, "{what}: {:?}", clock.elapsed());
         let index = self.netlink.create_bridge(&spec).await?;
         undo.push(Undo::DeleteBridge(bridge.to_owned()));
         let has_ipv6 = network.ips_of(Family::Ipv6).next().is_some();
         self.sysctl.bridge_ipv6(bridge, has_ipv6 || network.ipv6)?;
+        step("bridge");
 
-        if let Some(plan) = firewall::plan::plan(network) {
-            undo.push(Undo::RemoveFirewall(bridge.to_owned()));
-            self.firewall.apply(&plan).await.map_err(|e| {
-                HelperError::new(
-                    ErrorKind::Firewall,
-                    format!("the firewall refused the rules of network '{}': {}", network.name, e.message),
-                )
-            })?;
-        }
         for subnet in subnets(network) {
             self.netlink.add_address(index, bridge, subnet).await?;
         }
+        step("bridge and addresses");
+        // The firewall and dnsmasq are set up at the same time, while the bridge is still
+        // down (no traffic can pass it yet): each takes a tool's start-up time.
+        let plan = firewall::plan::plan(network);
+        if plan.is_some() {
+            undo.push(Undo::RemoveFirewall(bridge.to_owned()));
+        }
+        let firewall = async {
+            match &plan {
+                Some(plan) => self.firewall.apply(plan).await.map_err(|e| {
+                    HelperError::new(
+                        ErrorKind::Firewall,
+                        format!("the firewall refused the rules of network '{}': {}", network.name, e.message),
+                    )
+                }),
+                None => Ok(()),
+            }
+        };
+        let dnsmasq = async {
+            if dnsmasq_config::needed(network) { self.dnsmasq.start(network).await.map(Some) } else { Ok(None) }
+        };
+        let (firewall, dnsmasq) = tokio::join!(firewall, dnsmasq);
+        if matches!(dnsmasq, Ok(Some(_))) {
+            undo.push(Undo::StopDnsmasq);
+        }
+        firewall?;
+        let dnsmasq = dnsmasq?;
+        step("firewall and dnsmasq");
         self.netlink.set_up(index, bridge).await?;
         for route in &network.routes {
             let Some(destination) = route.destination() else { continue };
@@ -176,11 +200,8 @@ impl Datapath {
                 undo.push(Undo::RestoreForwarding(family));
             }
         }
-        if dnsmasq_config::needed(network) {
-            undo.push(Undo::StopDnsmasq);
-            return Ok(Some(self.dnsmasq.start(network).await?));
-        }
-        Ok(None)
+        step("up, routes, forwarding");
+        Ok(dnsmasq)
     }
 
     async fn roll_back(&self, network: &Network, undo: Vec<Undo>) {
@@ -212,12 +233,19 @@ impl Datapath {
                 first_error.get_or_insert(e);
             }
         };
+        let clock = std::time::Instant::now();
+        let step = |what: &str| debug!(network = %network.name, "{what}: {:?}", clock.elapsed());
         self.dnsmasq.stop(network).await;
         let bridge = bridge_name(network)?;
-        if firewall::plan::plan(network).is_some() {
-            note(self.firewall.remove(bridge).await);
-        }
-        note(self.netlink.delete_bridge(bridge).await);
+        // Down first, so nothing passes while the rules go; then rules and bridge are
+        // removed at the same time (each waits for the kernel to let go of them).
+        note(self.netlink.set_down(bridge).await);
+        let firewall =
+            async { if firewall::plan::plan(network).is_some() { self.firewall.remove(bridge).await } else { Ok(()) } };
+        let (firewall, deleted) = tokio::join!(firewall, self.netlink.delete_bridge(bridge));
+        note(firewall);
+        note(deleted);
+        step("dnsmasq, firewall and bridge removed");
         for family in forwarding_families(network) {
             if !others.forwarding.contains(&family) {
                 note(self.sysctl.restore_forwarding(family));

@@ -148,6 +148,15 @@ impl Netlink {
             .map_err(|e| failed(format!("cannot bring {name} up"), e))
     }
 
+    /// Takes an interface down; one that is already gone is not an error.
+    pub async fn set_down(&self, name: &str) -> Result<(), HelperError> {
+        let Some(link) = self.link(name).await? else { return Ok(()) };
+        match self.handle.link().set(LinkUnspec::new_with_index(link.index).down().build()).execute().await {
+            Err(e) if !is_no_such_device(&e) => Err(failed(format!("cannot bring {name} down"), e)),
+            _ => Ok(()),
+        }
+    }
+
     pub async fn add_address(&self, index: u32, name: &str, net: IpNetwork) -> Result<(), HelperError> {
         self.handle
             .address()

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use tracing::warn;
 
-use super::fsutil::{atomic_write, remove_if_exists, sync_dir};
+use super::fsutil::{atomic_write, remove_if_exists, replace, sync_dir};
 use crate::model::Network;
 
 /// Marks a config folder virtnet has set up (so `default` is created only once).
@@ -119,9 +119,12 @@ impl Store {
         read_networks(&self.run_dir).into_iter().map(|(_, network)| network).collect()
     }
 
+    /// The live definition of an active network. Atomic, but not synced to disk: the
+    /// run folder is emptied at boot anyway, and a crash of the helper alone loses
+    /// nothing that was written.
     pub fn save_status(&self, network: &Network) -> io::Result<()> {
         let path = self.status_path(&network.name);
-        atomic_write(&path, network.to_xml().as_bytes()).map_err(|e| io_context("cannot write", &path, e))
+        replace(&path, network.to_xml().as_bytes()).map_err(|e| io_context("cannot write", &path, e))
     }
 
     pub fn remove_status(&self, name: &str) -> io::Result<()> {

@@ -16,7 +16,7 @@ use tracing::warn;
 use super::config::{self, Paths};
 use super::leases::{BRIDGE_ENV, LEASES_DIR_ENV, leases_file};
 use crate::dbus::{ErrorKind, HelperError};
-use crate::helper::fsutil::{atomic_write, remove_if_exists};
+use crate::helper::fsutil::{remove_if_exists, replace};
 use crate::model::Network;
 
 /// How long dnsmasq may take to set up (it pings nothing at start; this is generous).
@@ -59,7 +59,8 @@ impl Dnsmasq {
         for (path, contents) in
             [(&paths.hostsfile, &files.hostsfile), (&paths.addnhosts, &files.addnhosts), (&paths.conf, &files.conf)]
         {
-            atomic_write(path, contents.as_bytes())
+            // Regenerated at every start: no need to wait for the disk.
+            replace(path, contents.as_bytes())
                 .map_err(|e| failed(name, format!("cannot write {}: {e}", path.display())))?;
         }
         let pidfile = paths.pidfile.clone().unwrap_or_default();
