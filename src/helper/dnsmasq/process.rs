@@ -178,9 +178,4 @@ impl Process {
             self.exited().await;
         }
     }
-
-    /// Asks dnsmasq to re-read its hosts files (static DHCP hosts, DNS hosts).
-    pub fn reload(&self) -> bool {
-        pidfd_send_signal(&self.pidfd, Signal::HUP).is_ok()
-    }
 }
