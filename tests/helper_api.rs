@@ -499,6 +499,18 @@ async fn operations_on_many_networks_run_concurrently_and_stay_consistent() {
     for bridge in &bridges {
         assert!(sandbox.link(bridge).is_some(), "{bridge} missing");
     }
+
+    // Two networks on one subnet, started at the same moment: one of them only.
+    for round in 0..5u8 {
+        let a = manager.define_xml(&isolated(&format!("twin-a{round}"), 230 + round)).await.unwrap();
+        let b = manager.define_xml(&isolated(&format!("twin-b{round}"), 230 + round)).await.unwrap();
+        let (ra, rb) = tokio::join!(async { network_at(&conn, a.clone()).await.start().await }, async {
+            network_at(&conn, b.clone()).await.start().await
+        });
+        let kinds: Vec<Option<ErrorKind>> =
+            [ra, rb].into_iter().map(|r| r.err().map(|e| HelperError::from(e).kind)).collect();
+        assert!(kinds.contains(&None) && kinds.contains(&Some(ErrorKind::SubnetInUse)), "round {round}: {kinds:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,6 +35,10 @@ pub struct Service {
     registry: Registry,
     /// Serialises changes to the set of names and UUIDs (define, create, undefine).
     namespace: tokio::sync::Mutex<()>,
+    /// Networks being started, with the definition they start with: their subnets and
+    /// forwarding count as taken before they are active, so two starts at once cannot
+    /// both take one subnet, and a stop cannot turn off forwarding a start relies on.
+    starting: std::sync::Mutex<HashMap<Uuid, Arc<Network>>>,
 }
 
 fn storage(e: std::io::Error) -> HelperError {
@@ -77,6 +81,7 @@ impl Service {
             conn,
             registry: Registry::default(),
             namespace: tokio::sync::Mutex::new(()),
+            starting: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -310,6 +315,8 @@ impl Service {
                 return Err(e);
             }
         };
+        // Its live definition is in the registry already (held while pending).
+        self.release_claim(uuid);
         slot.set_pending(false);
         if let Some(process) = dnsmasq {
             self.supervise(&slot, process);
@@ -319,13 +326,19 @@ impl Service {
         Ok(slot.path.clone())
     }
 
-    /// What the active networks other than `except` hold.
+    /// What the active (and starting) networks other than `except` hold.
     fn others(&self, except: Uuid) -> Others {
+        let starting = self.starting.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.others_locked(except, &starting)
+    }
+
+    fn others_locked(&self, except: Uuid, starting: &HashMap<Uuid, Arc<Network>>) -> Others {
         let mut others = Others::default();
-        for slot in self.registry.all().into_iter().filter(|s| s.uuid != except) {
-            let Some(live) = slot.state().live else { continue };
-            others.subnets.extend(live.ips.iter().filter_map(|ip| ip.subnet()).map(|s| (live.name.clone(), s)));
-            others.forwarding.extend(lifecycle::forwarding_families(&live));
+        let live = self.registry.all().into_iter().filter(|s| s.uuid != except).filter_map(|s| s.state().live);
+        let starting = starting.iter().filter(|(uuid, _)| **uuid != except).map(|(_, n)| Arc::clone(n));
+        for network in live.chain(starting) {
+            others.subnets.extend(network.ips.iter().filter_map(|ip| ip.subnet()).map(|s| (network.name.clone(), s)));
+            others.forwarding.extend(lifecycle::forwarding_families(&network));
         }
         others
     }
@@ -333,15 +346,34 @@ impl Service {
     /// Starts the datapath and records the live definition; undoes the start if the
     /// record cannot be written (a network nobody remembers must not run).
     async fn bring_up(&self, network: &Network, uuid: Uuid) -> Result<Option<Process>, HelperError> {
-        let others = self.others(uuid);
-        let dnsmasq = self.datapath.start(network, &others).await?;
-        if let Err(e) = self.store.save_status(network) {
-            if let Err(stop) = self.datapath.stop(network, &others).await {
-                warn!(network = %network.name, "could not undo the start: {stop}");
+        // What the others hold and this start's own claim are settled in one step.
+        let others = {
+            let mut starting = self.starting.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let others = self.others_locked(uuid, &starting);
+            starting.insert(uuid, Arc::new(network.clone()));
+            others
+        };
+        let result = async {
+            let dnsmasq = self.datapath.start(network, &others).await?;
+            if let Err(e) = self.store.save_status(network) {
+                if let Err(stop) = self.datapath.stop(network, &self.others(uuid)).await {
+                    warn!(network = %network.name, "could not undo the start: {stop}");
+                }
+                return Err(storage(e));
             }
-            return Err(storage(e));
+            Ok(dnsmasq)
         }
-        Ok(dnsmasq)
+        .await;
+        // A failed start gives its claim back; a started network keeps it until the
+        // caller has recorded its live definition (`release_claim`).
+        if result.is_err() {
+            self.release_claim(uuid);
+        }
+        result
+    }
+
+    fn release_claim(&self, uuid: Uuid) {
+        self.starting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&uuid);
     }
 
     /// Starts `slot` with `live`; the caller holds the slot's operation lock.
@@ -352,6 +384,7 @@ impl Service {
         let before = slot.state();
         let after = NetState { live: Some(Arc::new(live)), ..before.clone() };
         slot.set_state(after.clone());
+        self.release_claim(slot.uuid);
         self.emit_changes(slot, &before, &after).await;
         self.emit_event(slot, NetworkEvent::Started).await;
         Ok(())
