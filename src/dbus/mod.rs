@@ -6,6 +6,7 @@
 pub mod error;
 pub mod names;
 pub mod proxy;
+pub mod summary;
 
 pub use error::{ErrorKind, HelperError};
 
