@@ -109,7 +109,13 @@ enum Command {
 pub fn main() -> ExitCode {
     // `COMPLETE=bash virtnet` prints the shell's completion script; later calls from
     // that script come back here and are answered without running a command.
-    CompleteEnv::with_factory(Cli::command).complete();
+    // Installed scripts call `virtnet` from PATH (VIRTNET_COMPLETER=virtnet when they
+    // are generated); otherwise they call back this very binary.
+    let mut complete = CompleteEnv::with_factory(Cli::command);
+    if let Ok(completer) = std::env::var("VIRTNET_COMPLETER") {
+        complete = complete.completer(completer);
+    }
+    complete.complete();
     let cli = Cli::parse();
     let command = match cli.command {
         Command::Validate(args) => return validate::run(&args),
