@@ -31,3 +31,6 @@ pub mod helper;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+
+#[cfg(feature = "gui")]
+pub mod ui;

@@ -20,14 +20,15 @@ pub trait Manager {
     fn lookup_by_uuid(&self, uuid: &str) -> zbus::Result<OwnedObjectPath>;
 
     /// Defines (or redefines) a persistent network; does not start it.
-    #[zbus(name = "DefineXML")]
+    #[zbus(name = "DefineXML", allow_interactive_auth)]
     fn define_xml(&self, xml: &str) -> zbus::Result<OwnedObjectPath>;
 
     /// Creates and starts a transient network.
-    #[zbus(name = "CreateXML")]
+    #[zbus(name = "CreateXML", allow_interactive_auth)]
     fn create_xml(&self, xml: &str) -> zbus::Result<OwnedObjectPath>;
 
     /// Applies the firewall rules of every active network again.
+    #[zbus(allow_interactive_auth)]
     fn reload(&self) -> zbus::Result<()>;
 
     /// A network was defined, undefined, started, stopped or updated.
@@ -38,10 +39,15 @@ pub trait Manager {
 /// One network.
 #[proxy(interface = "io.github.virtnet.Helper1.Network", default_service = "io.github.virtnet.Helper1")]
 pub trait Network {
+    // Changing calls let polkit ask the user for a password (through the desktop's
+    // agent) instead of failing at once.
+    #[zbus(allow_interactive_auth)]
     fn start(&self) -> zbus::Result<()>;
 
+    #[zbus(allow_interactive_auth)]
     fn destroy(&self) -> zbus::Result<()>;
 
+    #[zbus(allow_interactive_auth)]
     fn undefine(&self) -> zbus::Result<()>;
 
     /// The definition as XML; flag 1 (`xml_flags::INACTIVE`) asks for the one the next

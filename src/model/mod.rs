@@ -70,10 +70,15 @@ pub fn parse_definition(xml_text: &str) -> Result<Network, DefinitionError> {
     let doc = xml::dom::parse(xml_text).map_err(DefinitionError::NotXml)?;
     let (network, mut problems) = xml::read::read(&doc);
     let Some(network) = network else { return Err(DefinitionError::Invalid(Problems(problems))) };
-    // A missing <name> is reported by the reader already; validation would repeat it.
+    // A missing <name>, or an <ip> address that did not parse, is reported by the reader
+    // already; validation would repeat it.
     let name_reported = problems.iter().any(|p| p.path == "name");
+    let bad_addresses: Vec<String> =
+        problems.iter().filter(|p| p.message.starts_with("address")).map(|p| p.path.clone()).collect();
     for problem in validate::validate(&network) {
-        let repeated = problems.contains(&problem) || (problem.path == "name" && name_reported);
+        let repeated = problems.contains(&problem)
+            || (problem.path == "name" && name_reported)
+            || (problem.message == validate::IP_WITHOUT_ADDRESS && bad_addresses.contains(&problem.path));
         if !repeated {
             problems.push(problem);
         }

@@ -304,11 +304,17 @@ fn reserved_addresses(subnet: &IpNetwork) -> Vec<(IpAddr, &'static str)> {
     reserved
 }
 
+/// The message for an `<ip>` without an address (which libvirt would refuse to start).
+pub const IP_WITHOUT_ADDRESS: &str = "an <ip> needs an address";
+
 fn check_ips(c: &mut Checker, net: &Network) {
     let mut subnets: Vec<(usize, IpNetwork)> = Vec::new();
     let mut dhcp_by_family: HashMap<Family, usize> = HashMap::new();
     for (i, ip) in net.ips.iter().enumerate() {
         let path = join_indexed("", "ip", i);
+        if ip.address.is_none() {
+            c.report(&path, IP_WITHOUT_ADDRESS);
+        }
         let subnet = checked_subnet(c, ip, &path);
         if let Some(subnet) = subnet {
             if let Some((j, other)) = subnets.iter().find(|(_, other)| overlaps(other, &subnet)) {

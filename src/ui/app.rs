@@ -1,0 +1,443 @@
+//! The window, which only routes: the helper's news to the list and the details, the
+//! list's selection to the details, the details' reports to toasts; plus the header,
+//! the main menu, the keyboard shortcuts and the page shown while virtnetd is away.
+
+use std::collections::HashMap;
+
+use futures_util::StreamExt;
+use gettextrs::gettext;
+use relm4::adw;
+use relm4::adw::prelude::*;
+use relm4::gtk;
+use relm4::gtk::gio;
+use relm4::prelude::*;
+
+use crate::dbus::summary::NetworkSummary;
+use crate::model::Network;
+use crate::ui::APP_ID;
+use crate::ui::client::{self, Client, ClientEvent};
+use crate::ui::details::{Details, DetailsInput, DetailsOutput};
+use crate::ui::network_list::{NetworkList, NetworkListInput, NetworkListOutput, NetworkRow};
+use crate::ui::texts;
+
+pub struct AppInit {
+    /// virtnetd's bus (`--connect`); the system bus when `None`.
+    pub address: Option<String>,
+}
+
+/// Whether the helper can be reached.
+#[derive(Debug, PartialEq, Eq)]
+enum Link {
+    Connecting,
+    Unreachable(String),
+    Ready,
+}
+
+pub struct App {
+    link: Link,
+    client: Option<Client>,
+    networks: HashMap<String, NetworkSummary>,
+    /// Each network's subnets in words, read from its definition.
+    subnets: HashMap<String, String>,
+    selected: Option<String>,
+    folded: bool,
+    list: Controller<NetworkList>,
+    details: Controller<Details>,
+    leaflet: adw::Leaflet,
+    toasts: adw::ToastOverlay,
+}
+
+#[derive(Debug)]
+pub enum AppInput {
+    Helper(ClientEvent),
+    Selected(Option<String>),
+    KeepSelection(String),
+    GoBack,
+    Toast(String),
+    Folded(bool),
+    Search,
+    About,
+    /// A shortcut for the shown network.
+    Details(DetailsInput),
+}
+
+#[derive(Debug)]
+pub enum AppCommand {
+    /// Subnets of networks, read from their definitions: (path, subnets).
+    Subnets(Vec<(String, String)>),
+}
+
+#[relm4::component(pub)]
+impl Component for App {
+    type Init = AppInit;
+    type Input = AppInput;
+    type Output = ();
+    type CommandOutput = AppCommand;
+
+    view! {
+        adw::ApplicationWindow {
+            set_title: Some(&gettext("Virtual Networks")),
+            set_default_width: 980,
+            set_default_height: 680,
+            set_width_request: 360,
+            set_height_request: 400,
+
+            #[name = "toasts"]
+            adw::ToastOverlay {
+                gtk::Stack {
+                    set_transition_type: gtk::StackTransitionType::Crossfade,
+
+                    add_named[Some("connecting")] = &gtk::Box {
+                        set_orientation: gtk::Orientation::Vertical,
+                        adw::HeaderBar {},
+                        gtk::Spinner {
+                            set_spinning: true,
+                            set_vexpand: true,
+                            set_halign: gtk::Align::Center,
+                            set_width_request: 32,
+                            set_height_request: 32,
+                        },
+                    },
+
+                    add_named[Some("unreachable")] = &gtk::Box {
+                        set_orientation: gtk::Orientation::Vertical,
+                        adw::HeaderBar {
+                            pack_end = &gtk::MenuButton {
+                                set_icon_name: "open-menu-symbolic",
+                                set_tooltip_text: Some(&gettext("Main Menu")),
+                                set_menu_model: Some(&main_menu()),
+                            },
+                        },
+                        adw::StatusPage {
+                            set_vexpand: true,
+                            set_icon_name: Some("network-offline-symbolic"),
+                            set_title: &gettext("Cannot Reach virtnetd"),
+                            #[watch]
+                            set_description: Some(&unreachable_text(&model.link)),
+                        },
+                    },
+
+                    #[name = "leaflet"]
+                    add_named[Some("main")] = &adw::Leaflet {
+                        set_can_navigate_back: true,
+                        connect_folded_notify[sender] => move |leaflet| sender.input(AppInput::Folded(leaflet.is_folded())),
+
+                        #[name = "sidebar"]
+                        append = &gtk::Box {
+                            set_orientation: gtk::Orientation::Vertical,
+                            set_width_request: 300,
+                            adw::HeaderBar {
+                                #[watch]
+                                set_show_end_title_buttons: model.folded,
+                                #[wrap(Some)]
+                                set_title_widget = &adw::WindowTitle {
+                                    set_title: &gettext("Virtual Networks"),
+                                },
+                                pack_end = &gtk::MenuButton {
+                                    set_icon_name: "open-menu-symbolic",
+                                    set_tooltip_text: Some(&gettext("Main Menu")),
+                                    set_menu_model: Some(&main_menu()),
+                                    set_primary: true,
+                                },
+                            },
+                            append: model.list.widget(),
+                        },
+                        #[name = "separator"]
+                        append = &gtk::Separator {
+                            set_orientation: gtk::Orientation::Vertical,
+                        },
+                        append: model.details.widget(),
+                    },
+                    #[watch]
+                    set_visible_child_name: match model.link {
+                        Link::Connecting => "connecting",
+                        Link::Unreachable(_) => "unreachable",
+                        Link::Ready => "main",
+                    },
+
+                },
+            },
+        }
+    }
+
+    fn init(init: AppInit, root: Self::Root, sender: ComponentSender<Self>) -> ComponentParts<Self> {
+        if APP_ID.ends_with(".Devel") {
+            root.add_css_class("devel");
+        }
+        let list = NetworkList::builder().launch(()).forward(sender.input_sender(), |output| match output {
+            NetworkListOutput::Selected(path) => AppInput::Selected(path),
+        });
+        let details = Details::builder().launch(()).forward(sender.input_sender(), |output| match output {
+            DetailsOutput::KeepSelection(path) => AppInput::KeepSelection(path),
+            DetailsOutput::GoBack => AppInput::GoBack,
+            DetailsOutput::Toast(text) => AppInput::Toast(text),
+        });
+        let mut model = App {
+            link: Link::Connecting,
+            client: None,
+            networks: HashMap::new(),
+            subnets: HashMap::new(),
+            selected: None,
+            folded: false,
+            list,
+            details,
+            leaflet: adw::Leaflet::new(),
+            toasts: adw::ToastOverlay::new(),
+        };
+        let widgets = view_output!();
+        widgets.leaflet.page(&widgets.separator).set_navigatable(false);
+        widgets.leaflet.set_visible_child(&widgets.sidebar);
+        model.leaflet = widgets.leaflet.clone();
+        model.toasts = widgets.toasts.clone();
+        add_actions(&root, &sender);
+
+        let events = sender.input_sender().clone();
+        relm4::spawn(client::follow(init.address, move |event| events.emit(AppInput::Helper(event))));
+        ComponentParts { model, widgets }
+    }
+
+    fn update(&mut self, message: AppInput, sender: ComponentSender<Self>, _root: &Self::Root) {
+        match message {
+            AppInput::Helper(event) => self.helper_event(event, &sender),
+            AppInput::Selected(path) => {
+                self.selected = path.clone();
+                let summary = path.as_ref().and_then(|p| self.networks.get(p)).cloned();
+                self.details.emit(DetailsInput::Show(summary));
+                if path.is_some() {
+                    self.leaflet.navigate(adw::NavigationDirection::Forward);
+                }
+            }
+            AppInput::KeepSelection(path) => {
+                self.selected = Some(path.clone());
+                self.list.emit(NetworkListInput::Select(Some(path)));
+            }
+            AppInput::GoBack => {
+                self.leaflet.navigate(adw::NavigationDirection::Back);
+            }
+            AppInput::Toast(text) => self.toasts.add_toast(adw::Toast::new(&text)),
+            AppInput::Folded(folded) => {
+                self.folded = folded;
+                self.details.emit(DetailsInput::Folded(folded));
+            }
+            AppInput::Search => {
+                self.leaflet.navigate(adw::NavigationDirection::Back);
+                self.list.emit(NetworkListInput::FocusSearch);
+            }
+            AppInput::About => show_about(&self.leaflet),
+            AppInput::Details(input) => self.details.emit(input),
+        }
+    }
+
+    fn update_cmd(&mut self, message: AppCommand, _sender: ComponentSender<Self>, _root: &Self::Root) {
+        match message {
+            AppCommand::Subnets(subnets) => {
+                let many = subnets.len() > 1;
+                for (path, text) in subnets {
+                    self.subnets.insert(path.clone(), text);
+                    if !many && let Some(row) = self.row(&path) {
+                        self.list.emit(NetworkListInput::Upsert(row));
+                    }
+                }
+                // Many at once: one rebuild instead of a move per row.
+                if many {
+                    self.list.emit(NetworkListInput::Replace(self.rows()));
+                }
+            }
+        }
+    }
+}
+
+impl App {
+    fn helper_event(&mut self, event: ClientEvent, sender: &ComponentSender<Self>) {
+        match event {
+            ClientEvent::Connected(client, networks) => {
+                self.link = Link::Ready;
+                self.client = Some(client.clone());
+                self.details.emit(DetailsInput::Connected(Some(client)));
+                let paths: Vec<String> = networks.iter().map(|n| n.path.clone()).collect();
+                self.networks = networks.into_iter().map(|n| (n.path.clone(), n)).collect();
+                self.subnets.retain(|path, _| self.networks.contains_key(path));
+                self.list.emit(NetworkListInput::Replace(self.rows()));
+                let shown = self.selected.as_ref().and_then(|p| self.networks.get(p)).cloned();
+                if shown.is_none() {
+                    self.selected = None;
+                }
+                self.details.emit(DetailsInput::Show(shown));
+                // What changed while away.
+                self.details.emit(DetailsInput::Reload);
+                self.read_subnets(paths, sender);
+            }
+            ClientEvent::Disconnected(reason) => {
+                if self.link == Link::Ready {
+                    self.details.emit(DetailsInput::Connected(None));
+                }
+                self.client = None;
+                self.link = Link::Unreachable(reason);
+            }
+            ClientEvent::Added(summary) => {
+                let path = summary.path.clone();
+                self.networks.insert(path.clone(), summary);
+                if let Some(row) = self.row(&path) {
+                    self.list.emit(NetworkListInput::Upsert(row));
+                }
+                self.read_subnets(vec![path], sender);
+            }
+            ClientEvent::Removed(path) => {
+                self.networks.remove(&path);
+                self.subnets.remove(&path);
+                self.list.emit(NetworkListInput::Remove(path.clone()));
+                if self.selected.as_deref() == Some(path.as_str()) {
+                    self.selected = None;
+                    self.details.emit(DetailsInput::Show(None));
+                    self.leaflet.navigate(adw::NavigationDirection::Back);
+                }
+            }
+            ClientEvent::Changed(path, changed) => {
+                let Some(summary) = self.networks.get_mut(&path) else { return };
+                apply_changes(summary, &changed);
+                let summary = summary.clone();
+                if let Some(row) = self.row(&path) {
+                    self.list.emit(NetworkListInput::Upsert(row));
+                }
+                if self.selected.as_deref() == Some(path.as_str()) {
+                    self.details.emit(DetailsInput::Summary(summary));
+                }
+            }
+            ClientEvent::Event(path, event) => {
+                if matches!(event.as_str(), "defined" | "updated") {
+                    self.read_subnets(vec![path.clone()], sender);
+                }
+                if self.selected.as_deref() == Some(path.as_str()) {
+                    self.details.emit(DetailsInput::Reload);
+                }
+            }
+        }
+    }
+
+    fn row(&self, path: &str) -> Option<NetworkRow> {
+        let summary = self.networks.get(path)?;
+        let subnets = self.subnets.get(path).map(String::as_str).unwrap_or_default();
+        Some(NetworkRow {
+            path: summary.path.clone(),
+            name: summary.name.clone(),
+            active: summary.active,
+            subtitle: texts::subtitle(summary, subnets),
+        })
+    }
+
+    fn rows(&self) -> Vec<NetworkRow> {
+        self.networks.keys().filter_map(|path| self.row(path)).collect()
+    }
+
+    /// Reads the subnets of these networks from their definitions, in the background.
+    fn read_subnets(&self, paths: Vec<String>, sender: &ComponentSender<Self>) {
+        let Some(client) = self.client.clone() else { return };
+        sender.oneshot_command(async move {
+            let subnets = futures_util::stream::iter(paths)
+                .map(|path| {
+                    let client = client.clone();
+                    async move {
+                        let xml = client.definition(path.clone()).await.ok()?;
+                        let network = Network::from_xml(&xml).ok()?;
+                        Some((path, texts::subnets(&network)))
+                    }
+                })
+                .buffer_unordered(16)
+                .filter_map(|found| async move { found })
+                .collect()
+                .await;
+            AppCommand::Subnets(subnets)
+        });
+    }
+}
+
+/// Applies a PropertiesChanged to the mirror of a network.
+fn apply_changes(summary: &mut NetworkSummary, changed: &HashMap<String, zbus::OwnedVariant>) {
+    let text = |key: &str| changed.get(key).and_then(|v| String::try_from(v.clone()).ok());
+    let flag = |key: &str| changed.get(key).and_then(|v| bool::try_from(v.clone()).ok());
+    if let Some(name) = text("Name") {
+        summary.name = name;
+    }
+    if let Some(bridge) = text("BridgeName") {
+        summary.bridge = bridge;
+    }
+    if let Some(mode) = text("ForwardMode") {
+        summary.forward_mode = mode;
+    }
+    if let Some(active) = flag("Active") {
+        summary.active = active;
+    }
+    if let Some(persistent) = flag("Persistent") {
+        summary.persistent = persistent;
+    }
+    if let Some(autostart) = flag("Autostart") {
+        summary.autostart = autostart;
+    }
+}
+
+fn unreachable_text(link: &Link) -> String {
+    let why = match link {
+        Link::Unreachable(reason) => reason.as_str(),
+        _ => "",
+    };
+    gettext(
+        "The virtual network service is not running or cannot be reached ({why}). \
+         Start it with “sudo systemctl start virtnetd”. This window connects by itself as soon as it is there.",
+    )
+    .replace("{why}", why)
+}
+
+fn main_menu() -> gio::Menu {
+    let menu = gio::Menu::new();
+    menu.append(Some(&gettext("_Keyboard Shortcuts")), Some("win.show-help-overlay"));
+    menu.append(Some(&gettext("_About Virtual Networks")), Some("win.about"));
+    menu.append(Some(&gettext("_Quit")), Some("app.quit"));
+    menu
+}
+
+/// A window action: its name, its keyboard shortcuts, and what it asks for.
+type Shortcut = (&'static str, &'static [&'static str], fn() -> AppInput);
+
+/// The window's actions and their shortcuts (listed in resources/gtk/help-overlay.ui).
+fn add_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) {
+    let app = relm4::main_application();
+    let quit = gio::SimpleAction::new("quit", None);
+    {
+        let app = app.clone();
+        quit.connect_activate(move |_, _| app.quit());
+    }
+    app.add_action(&quit);
+    app.set_accels_for_action("app.quit", &["<Control>q"]);
+
+    let actions: [Shortcut; 6] = [
+        ("search", &["<Control>f"], || AppInput::Search),
+        ("about", &[], || AppInput::About),
+        ("start", &["<Control>Return"], || AppInput::Details(DetailsInput::Start)),
+        ("stop", &["<Control>period"], || AppInput::Details(DetailsInput::Stop)),
+        ("delete", &["<Control>Delete"], || AppInput::Details(DetailsInput::Delete)),
+        ("apply", &["<Control>s"], || AppInput::Details(DetailsInput::Apply)),
+    ];
+    for (name, accels, message) in actions {
+        let action = gio::SimpleAction::new(name, None);
+        let sender = sender.input_sender().clone();
+        action.connect_activate(move |_, _| sender.emit(message()));
+        window.add_action(&action);
+        app.set_accels_for_action(&format!("win.{name}"), accels);
+    }
+}
+
+fn show_about(parent: &impl IsA<gtk::Widget>) {
+    let about = adw::AboutWindow::builder()
+        .application_name(gettext("Virtual Networks"))
+        .application_icon(APP_ID)
+        .developer_name(gettext("The virtnet developers"))
+        .version(env!("CARGO_PKG_VERSION"))
+        .comments(gettext("Virtual networks for virtual machines: NAT, routed, isolated and open networks with DHCP and DNS, compatible with libvirt."))
+        .website(env!("CARGO_PKG_REPOSITORY"))
+        .issue_url(format!("{}/issues", env!("CARGO_PKG_REPOSITORY")))
+        .license_type(gtk::License::Gpl30)
+        .modal(true)
+        .build();
+    about.set_transient_for(parent.root().and_downcast::<gtk::Window>().as_ref());
+    about.present();
+}

@@ -1,0 +1,202 @@
+//! The window's link to virtnetd: one connection, a mirror of every network kept up to
+//! date from ObjectManager, PropertiesChanged and NetworkEvent signals (never polling),
+//! reconnecting by itself when the helper goes away and comes back; and the calls the
+//! window makes, which let polkit ask for a password.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use zbus::fdo::{DBusProxy, ObjectManagerProxy};
+use zbus::message::Type as MessageType;
+use zbus::proxy::{CacheProperties, MethodFlags};
+use zbus::{Connection, MatchRule, MessageStream, OwnedObjectPath, OwnedVariant, Variant};
+
+use crate::dbus::proxy::{ManagerProxy, NetworkProxy};
+use crate::dbus::summary::{NetworkSummary, all_networks};
+use crate::dbus::{BUS_NAME, DhcpLease, HelperError, NETWORK_INTERFACE, ROOT_PATH, xml_flags};
+
+/// What the window hears from the helper.
+#[derive(Debug)]
+pub enum ClientEvent {
+    /// Connected (again): every network, and a client for calls.
+    Connected(Client, Vec<NetworkSummary>),
+    /// The helper is not reachable (why, in words).
+    Disconnected(String),
+    Added(NetworkSummary),
+    Removed(String),
+    /// Some properties of a network changed (name → new value).
+    Changed(String, HashMap<String, OwnedVariant>),
+    /// A NetworkEvent: `defined`, `undefined`, `started`, `stopped`, `updated`.
+    Event(String, String),
+}
+
+/// Calls on the helper; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Client {
+    conn: Connection,
+    manager: ManagerProxy<'static>,
+}
+
+impl Client {
+    async fn network(&self, path: &str) -> Result<NetworkProxy<'static>, HelperError> {
+        Ok(NetworkProxy::builder(&self.conn)
+            .path(path.to_owned())
+            .cache_properties(CacheProperties::No)
+            .build()
+            .await?)
+    }
+
+    pub async fn start(&self, path: String) -> Result<(), HelperError> {
+        Ok(self.network(&path).await?.start().await?)
+    }
+
+    pub async fn stop(&self, path: String) -> Result<(), HelperError> {
+        Ok(self.network(&path).await?.destroy().await?)
+    }
+
+    /// Stops the network if it runs, then removes its definition.
+    pub async fn stop_and_delete(&self, path: String) -> Result<(), HelperError> {
+        let network = self.network(&path).await?;
+        if network.active().await? {
+            network.destroy().await?;
+        }
+        // A transient network is gone once stopped.
+        if network.persistent().await.unwrap_or(false) {
+            network.undefine().await?;
+        }
+        Ok(())
+    }
+
+    pub async fn set_autostart(&self, path: String, on: bool) -> Result<(), HelperError> {
+        // Properties.Set by hand: the generated setter cannot allow interactive auth.
+        let properties = zbus::Proxy::new(&self.conn, BUS_NAME, path, "org.freedesktop.DBus.Properties").await?;
+        properties
+            .call_with_flags::<_, _, ()>(
+                "Set",
+                MethodFlags::ALLOW_INTERACTIVE_AUTH,
+                &(NETWORK_INTERFACE, "Autostart", Variant::from(on)),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The definition the next start will use.
+    pub async fn definition(&self, path: String) -> Result<String, HelperError> {
+        Ok(self.network(&path).await?.get_xml_desc(xml_flags::INACTIVE).await?)
+    }
+
+    /// The definition the network runs with (the same when inactive).
+    pub async fn live_definition(&self, path: String) -> Result<String, HelperError> {
+        Ok(self.network(&path).await?.get_xml_desc(0).await?)
+    }
+
+    pub async fn define(&self, xml: String) -> Result<String, HelperError> {
+        Ok(self.manager.define_xml(&xml).await?.to_string())
+    }
+
+    pub async fn leases(&self, path: String) -> Result<Vec<DhcpLease>, HelperError> {
+        Ok(self.network(&path).await?.get_dhcp_leases("").await?)
+    }
+}
+
+/// Connects to `address` (or the system bus), follows the helper for as long as the
+/// window lives, and hands every event to `emit`. Never returns.
+pub async fn follow(address: Option<String>, emit: impl Fn(ClientEvent)) {
+    loop {
+        let reason = match follow_once(address.as_deref(), &emit).await {
+            Ok(()) => "virtnetd stopped".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        emit(ClientEvent::Disconnected(reason));
+        // The helper may be restarting: look again soon.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+async fn connection(address: Option<&str>) -> zbus::Result<Connection> {
+    match address {
+        Some(a) => zbus::connection::Builder::address(a).build().await,
+        None => zbus::connection::Builder::system().build().await,
+    }
+}
+
+/// One connection's life: snapshot, then signals until the helper goes away.
+async fn follow_once(address: Option<&str>, emit: &impl Fn(ClientEvent)) -> zbus::Result<()> {
+    let conn = connection(address).await?;
+    let dbus = DBusProxy::builder(&conn).cache_properties(CacheProperties::No).build().await?;
+    // Signals first, the snapshot after, so no change falls between the two.
+    let mut owner = dbus.receive_name_owner_changed_with_args(&[(0, BUS_NAME)]).await?;
+    let properties = MatchRule::builder()
+        .msg_type(MessageType::Signal)
+        .sender(BUS_NAME)
+        .interface("org.freedesktop.DBus.Properties")
+        .member("PropertiesChanged")
+        .path_namespace(ROOT_PATH)
+        .build()?;
+    let mut properties = MessageStream::for_match_rule(properties, &conn, None).await?;
+    let objects = ObjectManagerProxy::builder(&conn)
+        .destination(BUS_NAME)
+        .path(ROOT_PATH)
+        .cache_properties(CacheProperties::No)
+        .build()
+        .await?;
+    let mut added = objects.receive_interfaces_added().await?;
+    let mut removed = objects.receive_interfaces_removed().await?;
+    let manager = ManagerProxy::builder(&conn).cache_properties(CacheProperties::No).build().await?;
+    let mut events = manager.receive_network_event().await?;
+
+    let has_owner = dbus.name_has_owner(BUS_NAME.try_into()?).await?;
+    let activatable = dbus.list_activatable_names().await?.iter().any(|n| n.as_str() == BUS_NAME);
+    if !has_owner && !activatable {
+        return Err(zbus::Error::Failure("virtnetd is not running".to_owned()));
+    }
+    let snapshot = all_networks(&conn).await?;
+    emit(ClientEvent::Connected(Client { conn: conn.clone(), manager }, snapshot));
+
+    loop {
+        tokio::select! {
+            Some(change) = owner.next() => {
+                // The helper stopped (or was replaced): start over.
+                if change.args().is_ok() {
+                    return Ok(());
+                }
+            }
+            Some(Ok(message)) = properties.next() => {
+                let path = message.header().path().map(|p| p.to_string()).unwrap_or_default();
+                if let Ok((interface, changed, _)) =
+                    message.body().deserialize::<(String, HashMap<String, OwnedVariant>, Vec<String>)>()
+                    && interface == NETWORK_INTERFACE
+                {
+                    emit(ClientEvent::Changed(path, changed));
+                }
+            }
+            Some(signal) = added.next() => {
+                if let Ok(args) = signal.args() {
+                    let path = OwnedObjectPath::from(args.object_path().clone());
+                    let props = args.interfaces_and_properties();
+                    if let Some((_, props)) = props.iter().find(|(name, _)| name.as_str() == NETWORK_INTERFACE) {
+                        let props: HashMap<String, OwnedVariant> = props
+                            .iter()
+                            .filter_map(|(k, v)| Some(((*k).to_owned(), v.try_to_owned().ok()?)))
+                            .collect();
+                        if let Some(summary) = NetworkSummary::from_properties(&path, &props) {
+                            emit(ClientEvent::Added(summary));
+                        }
+                    }
+                }
+            }
+            Some(signal) = removed.next() => {
+                if let Ok(args) = signal.args() {
+                    emit(ClientEvent::Removed(args.object_path().to_string()));
+                }
+            }
+            Some(signal) = events.next() => {
+                if let Ok(args) = signal.args() {
+                    emit(ClientEvent::Event(args.network().to_string(), args.event().to_owned()));
+                }
+            }
+            else => return Ok(()),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The details page's questions and error reports, as libadwaita message dialogs.
+
+use gettextrs::gettext;
+use relm4::adw;
+use relm4::adw::prelude::*;
+use relm4::gtk;
+
+use super::DetailsInput;
+use crate::dbus::summary::NetworkSummary;
+
+/// The answer when another network is picked with changes not applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leave {
+    Stay,
+    Discard,
+    Apply,
+}
+
+fn dialog(parent: &impl IsA<gtk::Widget>, heading: &str, body: &str) -> adw::MessageDialog {
+    let window = parent.root().and_downcast::<gtk::Window>();
+    let dialog = adw::MessageDialog::new(window.as_ref(), Some(heading), Some(body));
+    dialog.set_body_use_markup(false);
+    dialog
+}
+
+pub fn ask_to_leave(
+    parent: &impl IsA<gtk::Widget>,
+    name: &str,
+    next: Option<NetworkSummary>,
+    sender: relm4::Sender<DetailsInput>,
+) {
+    let dialog = dialog(
+        parent,
+        &gettext("Apply Changes to “{name}”?").replace("{name}", name),
+        &gettext("The changes you made are not applied yet. Discarded changes are lost."),
+    );
+    dialog.add_responses(&[
+        ("cancel", &gettext("_Cancel")),
+        ("discard", &gettext("_Discard")),
+        ("apply", &gettext("_Apply")),
+    ]);
+    dialog.set_response_appearance("discard", adw::ResponseAppearance::Destructive);
+    dialog.set_response_appearance("apply", adw::ResponseAppearance::Suggested);
+    dialog.set_default_response(Some("apply"));
+    dialog.set_close_response("cancel");
+    dialog.connect_response(None, move |_, response| {
+        let answer = match response {
+            "discard" => Leave::Discard,
+            "apply" => Leave::Apply,
+            _ => Leave::Stay,
+        };
+        sender.emit(DetailsInput::LeaveAnswered(answer, next.clone()));
+    });
+    dialog.present();
+}
+
+/// Asks before deleting; a running network is offered "Stop and Delete".
+pub fn confirm_delete(parent: &impl IsA<gtk::Widget>, network: &NetworkSummary, sender: relm4::Sender<DetailsInput>) {
+    let (heading, body, verb) = match (network.active, network.persistent) {
+        (false, _) => (
+            gettext("Delete “{name}”?"),
+            gettext(
+                "Its definition is removed for good. Guests configured to use it will not start until they are moved to another network.",
+            ),
+            gettext("_Delete"),
+        ),
+        (true, true) => (
+            gettext("Stop and Delete “{name}”?"),
+            gettext(
+                "The network is running: it is stopped first, and guests on it lose their connection. Then its definition is removed for good.",
+            ),
+            gettext("_Stop and Delete"),
+        ),
+        (true, false) => (
+            gettext("Stop “{name}”?"),
+            gettext("This network is transient: once stopped it is gone. Guests on it lose their connection."),
+            gettext("_Stop and Delete"),
+        ),
+    };
+    let dialog = dialog(parent, &heading.replace("{name}", &network.name), &body);
+    dialog.add_responses(&[("cancel", &gettext("_Cancel")), ("delete", &verb)]);
+    dialog.set_response_appearance("delete", adw::ResponseAppearance::Destructive);
+    dialog.set_default_response(Some("cancel"));
+    dialog.set_close_response("cancel");
+    dialog.connect_response(None, move |_, response| {
+        if response == "delete" {
+            sender.emit(DetailsInput::DeleteConfirmed);
+        }
+    });
+    dialog.present();
+}
+
+pub fn show_error(parent: &impl IsA<gtk::Widget>, heading: &str, body: &str) {
+    let dialog = dialog(parent, heading, body);
+    dialog.add_response("close", &gettext("_Close"));
+    dialog.set_default_response(Some("close"));
+    dialog.set_close_response("close");
+    dialog.present();
+}

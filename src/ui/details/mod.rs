@@ -1,0 +1,641 @@
+//! The page of one network: its header (name, state, Start/Stop/Delete), the Details tab
+//! (a picture of the network, then one section each: overview, IPv4, IPv6, DNS, leases),
+//! the XML tab, and the Apply/Discard bar. Edits go through [`EditSession`]; every call to
+//! the helper goes through [`Client`] and reports failure with the helper's own message.
+
+mod addresses;
+mod diagram;
+mod dialogs;
+mod dns;
+mod fields;
+mod leases;
+mod overview;
+mod xml;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gettextrs::gettext;
+use relm4::adw;
+use relm4::adw::prelude::*;
+use relm4::gtk;
+use relm4::prelude::*;
+
+use self::addresses::AddressSection;
+use self::diagram::Diagram;
+use self::dns::DnsSection;
+use self::leases::LeasesSection;
+use self::overview::OverviewSection;
+use self::xml::XmlPage;
+use crate::dbus::summary::NetworkSummary;
+use crate::dbus::{DhcpLease, HelperError};
+use crate::model::{Family, ForwardMode, Network};
+use crate::ui::a11y;
+use crate::ui::client::Client;
+use crate::ui::edit::{EditSession, Field};
+use crate::ui::texts::{self, Action};
+
+pub struct Details {
+    client: Option<Client>,
+    summary: Option<NetworkSummary>,
+    session: Option<EditSession>,
+    /// The definition the running network uses (differs from the session's original
+    /// when changes wait for the next start).
+    live: Option<Network>,
+    leases: Vec<DhcpLease>,
+    busy: Option<Action>,
+    folded: bool,
+    /// A selection that waits for the user's answer about unapplied changes.
+    asking_to_leave: bool,
+    overview: OverviewSection,
+    ipv4: AddressSection,
+    ipv6: AddressSection,
+    dns: DnsSection,
+    lease_list: LeasesSection,
+    xml: XmlPage,
+    diagram: Rc<RefCell<Diagram>>,
+    diagram_area: gtk::DrawingArea,
+    other_problems: gtk::Label,
+}
+
+#[derive(Debug)]
+pub enum DetailsInput {
+    Connected(Option<Client>),
+    /// Show this network (or none); asks first when edits would be lost.
+    Show(Option<NetworkSummary>),
+    /// The shown network's properties changed.
+    Summary(NetworkSummary),
+    /// The helper says the shown network changed (a NetworkEvent, or a reconnection):
+    /// read it again.
+    Reload,
+    Folded(bool),
+    Edit(Field, String),
+    SetDhcp(Family, bool),
+    SetMode(Option<ForwardMode>),
+    SetLocalOnly(bool),
+    AddHost(Family, Vec<String>),
+    RemoveHost(Family, usize),
+    AddDnsHost(Vec<String>),
+    RemoveDnsHost(usize),
+    SetAutostart(bool),
+    Start,
+    Stop,
+    Restart,
+    Delete,
+    DeleteConfirmed,
+    Apply,
+    Discard,
+    /// The answer about unapplied changes when another network was picked.
+    LeaveAnswered(dialogs::Leave, Option<NetworkSummary>),
+}
+
+#[derive(Debug)]
+pub enum DetailsOutput {
+    /// The user chose to stay on this network: select it again in the list.
+    KeepSelection(String),
+    GoBack,
+    Toast(String),
+}
+
+#[derive(Debug)]
+pub enum DetailsCommand {
+    Loaded {
+        path: String,
+        definition: Result<String, HelperError>,
+        live: Result<String, HelperError>,
+        leases: Vec<DhcpLease>,
+    },
+    Done {
+        path: String,
+        action: Action,
+        result: Result<(), HelperError>,
+    },
+}
+
+#[relm4::component(pub)]
+impl Component for Details {
+    type Init = ();
+    type Input = DetailsInput;
+    type Output = DetailsOutput;
+    type CommandOutput = DetailsCommand;
+
+    view! {
+        gtk::Box {
+            set_orientation: gtk::Orientation::Vertical,
+            set_hexpand: true,
+
+            adw::HeaderBar {
+                #[watch]
+                set_show_start_title_buttons: model.folded,
+                #[wrap(Some)]
+                #[name = "view_title"]
+                set_title_widget = &adw::ViewSwitcherTitle {
+                    set_stack: Some(&view_stack),
+                    #[watch]
+                    set_visible: model.summary.is_some(),
+                    #[watch]
+                    set_title: &model.summary.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+                    #[watch]
+                    set_subtitle: &model.summary.as_ref().map(|s| texts::state(s.active)).unwrap_or_default(),
+                },
+                pack_start = &gtk::Button {
+                    set_icon_name: "go-previous-symbolic",
+                    set_tooltip_text: Some(&gettext("Back")),
+                    #[watch]
+                    set_visible: model.folded,
+                    connect_clicked[sender] => move |_| { let _ = sender.output(DetailsOutput::GoBack); },
+                },
+                pack_start = &gtk::Button {
+                    set_label: &gettext("_Start"),
+                    set_use_underline: true,
+                    add_css_class: "suggested-action",
+                    set_tooltip_text: Some(&gettext("Start the network (Ctrl+Enter)")),
+                    #[watch]
+                    set_visible: model.summary.as_ref().is_some_and(|s| !s.active),
+                    #[watch]
+                    set_sensitive: model.busy.is_none(),
+                    connect_clicked => DetailsInput::Start,
+                },
+                pack_start = &gtk::Button {
+                    set_label: &gettext("S_top"),
+                    set_use_underline: true,
+                    set_tooltip_text: Some(&gettext("Stop the network (Ctrl+.)")),
+                    #[watch]
+                    set_visible: model.summary.as_ref().is_some_and(|s| s.active),
+                    #[watch]
+                    set_sensitive: model.busy.is_none(),
+                    connect_clicked => DetailsInput::Stop,
+                },
+                pack_start = &gtk::Spinner {
+                    #[watch]
+                    set_spinning: model.busy.is_some(),
+                    #[watch]
+                    set_visible: model.busy.is_some(),
+                    #[watch]
+                    set_tooltip_text: model.busy.map(busy_text).as_deref(),
+                },
+                #[name = "delete_button"]
+                pack_end = &gtk::Button {
+                    set_icon_name: "user-trash-symbolic",
+                    add_css_class: "flat",
+                    set_tooltip_text: Some(&gettext("Delete the network (Ctrl+Delete)")),
+                    #[watch]
+                    set_visible: model.summary.is_some(),
+                    #[watch]
+                    set_sensitive: model.busy.is_none(),
+                    connect_clicked => DetailsInput::Delete,
+                },
+            },
+
+            gtk::Revealer {
+                #[watch]
+                set_reveal_child: model.changes_wait_for_restart(),
+                gtk::Box {
+                    add_css_class: "pending-banner",
+                    set_spacing: 12,
+                    gtk::Label {
+                        set_hexpand: true,
+                        set_xalign: 0.0,
+                        set_wrap: true,
+                        set_label: &gettext("The network runs with its previous settings: changes take effect at the next start."),
+                    },
+                    gtk::Button {
+                        set_label: &gettext("_Restart Now"),
+                        set_use_underline: true,
+                        set_valign: gtk::Align::Center,
+                        #[watch]
+                        set_sensitive: model.busy.is_none(),
+                        connect_clicked => DetailsInput::Restart,
+                    },
+                },
+            },
+
+            gtk::Stack {
+                set_vexpand: true,
+                add_named[Some("none")] = &adw::StatusPage {
+                    set_icon_name: Some("network-workgroup-symbolic"),
+                    set_title: &gettext("No Network Selected"),
+                    set_description: Some(&gettext("Pick a network in the list to see and change it.")),
+                },
+                add_named[Some("network")] = &view_stack.clone(),
+                #[watch]
+                set_visible_child_name: if model.summary.is_some() { "network" } else { "none" },
+            },
+
+            #[name = "switcher_bar"]
+            adw::ViewSwitcherBar {
+                set_stack: Some(&view_stack),
+            },
+
+            gtk::Revealer {
+                set_transition_type: gtk::RevealerTransitionType::SlideUp,
+                #[watch]
+                set_reveal_child: model.session.as_ref().is_some_and(EditSession::is_dirty),
+                gtk::ActionBar {
+                    pack_start = &gtk::Label {
+                        #[watch]
+                        set_label: &if model.session.as_ref().is_some_and(EditSession::can_apply) {
+                            gettext("Unapplied changes")
+                        } else {
+                            gettext("Fix the marked fields to apply")
+                        },
+                    },
+                    pack_end = &gtk::Button {
+                        set_label: &gettext("_Apply"),
+                        set_use_underline: true,
+                        add_css_class: "suggested-action",
+                        set_tooltip_text: Some(&gettext("Save the changes (Ctrl+S)")),
+                        #[watch]
+                        set_sensitive: model.busy.is_none() && model.session.as_ref().is_some_and(EditSession::can_apply),
+                        connect_clicked => DetailsInput::Apply,
+                    },
+                    pack_end = &gtk::Button {
+                        set_label: &gettext("_Discard"),
+                        set_use_underline: true,
+                        connect_clicked => DetailsInput::Discard,
+                    },
+                },
+            },
+        }
+    }
+
+    fn init(_: (), root: Self::Root, sender: ComponentSender<Self>) -> ComponentParts<Self> {
+        let input = sender.input_sender().clone();
+        let overview = OverviewSection::new(&input);
+        let ipv4 = AddressSection::new(Family::Ipv4, &input);
+        let ipv6 = AddressSection::new(Family::Ipv6, &input);
+        let dns = DnsSection::new(&input);
+        let lease_list = LeasesSection::new();
+        let xml = XmlPage::new(&input);
+
+        let diagram = Rc::new(RefCell::new(Diagram::default()));
+        let diagram_area = gtk::DrawingArea::builder().content_height(150).css_classes(["card", "diagram"]).build();
+        {
+            let diagram = Rc::clone(&diagram);
+            diagram_area.set_draw_func(move |area, cr, width, height| {
+                diagram::draw(&diagram.borrow(), area, cr, width, height)
+            });
+        }
+        let picture = adw::PreferencesGroup::new();
+        picture.add(&diagram_area);
+        let other_problems =
+            gtk::Label::builder().xalign(0.0).wrap(true).visible(false).css_classes(["field-error"]).build();
+        picture.add(&other_problems);
+
+        let page = adw::PreferencesPage::new();
+        for group in [&picture, &overview.group, &ipv4.group, &ipv6.group, &dns.group, &lease_list.group] {
+            page.add(group);
+        }
+        let view_stack = adw::ViewStack::new();
+        view_stack.add_titled_with_icon(&page, Some("details"), &gettext("Details"), "document-properties-symbolic");
+        view_stack.add_titled_with_icon(&xml.root, Some("xml"), &gettext("XML"), "text-x-generic-symbolic");
+
+        let model = Details {
+            client: None,
+            summary: None,
+            session: None,
+            live: None,
+            leases: Vec::new(),
+            busy: None,
+            folded: false,
+            asking_to_leave: false,
+            overview,
+            ipv4,
+            ipv6,
+            dns,
+            lease_list,
+            xml,
+            diagram,
+            diagram_area,
+            other_problems,
+        };
+        let widgets = view_output!();
+        widgets.view_title.bind_property("title-visible", &widgets.switcher_bar, "reveal").sync_create().build();
+        a11y::set_label(&widgets.delete_button, &gettext("Delete"));
+        ComponentParts { model, widgets }
+    }
+
+    fn update(&mut self, message: DetailsInput, sender: ComponentSender<Self>, root: &Self::Root) {
+        match message {
+            DetailsInput::Connected(client) => self.client = client,
+            DetailsInput::Show(summary) => {
+                let same = summary.as_ref().map(|s| &s.path) == self.summary.as_ref().map(|s| &s.path);
+                if same {
+                    if let Some(summary) = summary {
+                        self.set_summary(summary);
+                    }
+                } else if self.session.as_ref().is_some_and(EditSession::is_dirty) {
+                    if !self.asking_to_leave {
+                        self.asking_to_leave = true;
+                        let name = self.summary.as_ref().map(|s| s.name.clone()).unwrap_or_default();
+                        dialogs::ask_to_leave(root, &name, summary, sender.input_sender().clone());
+                    }
+                } else {
+                    self.show(summary, &sender);
+                }
+            }
+            DetailsInput::LeaveAnswered(answer, summary) => {
+                self.asking_to_leave = false;
+                match answer {
+                    dialogs::Leave::Stay => {
+                        if let Some(current) = &self.summary {
+                            let _ = sender.output(DetailsOutput::KeepSelection(current.path.clone()));
+                        }
+                    }
+                    dialogs::Leave::Discard => self.show(summary, &sender),
+                    dialogs::Leave::Apply => {
+                        self.apply(&sender);
+                        self.show(summary, &sender);
+                    }
+                }
+            }
+            DetailsInput::Summary(summary) => {
+                if self.summary.as_ref().is_some_and(|s| s.path == summary.path) {
+                    self.set_summary(summary);
+                }
+            }
+            DetailsInput::Reload => self.reload(&sender),
+            DetailsInput::Folded(folded) => self.folded = folded,
+            DetailsInput::Edit(field, text) => {
+                if let Some(session) = &mut self.session {
+                    session.set_text(field, &text);
+                }
+                if field == Field::Xml {
+                    // The form shows what the XML now says.
+                    self.load_form();
+                } else {
+                    self.after_form_edit();
+                }
+            }
+            DetailsInput::SetDhcp(family, on) => self.edit(|s| s.set_dhcp(family, on)),
+            DetailsInput::SetMode(mode) => self.edit(|s| s.set_mode(mode)),
+            DetailsInput::SetLocalOnly(on) => self.edit(|s| s.set_local_only(on)),
+            DetailsInput::AddHost(family, values) => {
+                let [mac, ip, name] = <[String; 3]>::try_from(values).unwrap_or_default();
+                let result = self.session.as_mut().map(|s| s.add_host(family, &mac, &ip, &name)).unwrap_or(Ok(()));
+                let section = if family == Family::Ipv4 { &self.ipv4 } else { &self.ipv6 };
+                section.hosts.added(result);
+                self.after_form_edit();
+            }
+            DetailsInput::RemoveHost(family, index) => self.edit(|s| s.remove_host(family, index)),
+            DetailsInput::AddDnsHost(values) => {
+                let [ip, name] = <[String; 2]>::try_from(values).unwrap_or_default();
+                let result = self.session.as_mut().map(|s| s.add_dns_host(&ip, &name)).unwrap_or(Ok(()));
+                self.dns.records.added(result);
+                self.after_form_edit();
+            }
+            DetailsInput::RemoveDnsHost(index) => self.edit(|s| s.remove_dns_name(index)),
+            DetailsInput::SetAutostart(on) => self.call(Action::Autostart, &sender, move |client, path| async move {
+                client.set_autostart(path, on).await
+            }),
+            DetailsInput::Start if self.summary.as_ref().is_some_and(|s| !s.active) => {
+                self.call(Action::Start, &sender, |client, path| async move { client.start(path).await });
+            }
+            DetailsInput::Stop if self.summary.as_ref().is_some_and(|s| s.active) => {
+                self.call(Action::Stop, &sender, |client, path| async move { client.stop(path).await });
+            }
+            DetailsInput::Restart => self.call(Action::Restart, &sender, |client, path| async move {
+                client.stop(path.clone()).await?;
+                client.start(path).await
+            }),
+            DetailsInput::Start | DetailsInput::Stop => {}
+            DetailsInput::Delete => {
+                if let Some(summary) = &self.summary
+                    && self.busy.is_none()
+                {
+                    dialogs::confirm_delete(root, summary, sender.input_sender().clone());
+                }
+            }
+            DetailsInput::DeleteConfirmed => {
+                self.call(Action::Delete, &sender, |client, path| async move { client.stop_and_delete(path).await });
+            }
+            DetailsInput::Apply => self.apply(&sender),
+            DetailsInput::Discard => {
+                if let Some(session) = &mut self.session {
+                    let original = session.original().clone();
+                    session.reset(original);
+                }
+                self.load_form();
+            }
+        }
+    }
+
+    fn update_cmd(&mut self, message: DetailsCommand, sender: ComponentSender<Self>, root: &Self::Root) {
+        match message {
+            DetailsCommand::Loaded { path, definition, live, leases } => {
+                if self.summary.as_ref().map(|s| &s.path) != Some(&path) {
+                    return;
+                }
+                // A definition that cannot be read leaves the page as it was (the list
+                // will drop the network if it is gone).
+                let Ok(definition) = definition.map(|xml| Network::from_xml(&xml)) else { return };
+                let Ok(definition) = definition else { return };
+                self.live = live.ok().and_then(|xml| Network::from_xml(&xml).ok());
+                self.leases = leases;
+                let keep_edits = self.session.as_ref().is_some_and(EditSession::is_dirty);
+                match &mut self.session {
+                    Some(session) if keep_edits => {
+                        if *session.original() != definition {
+                            let _ = sender.output(DetailsOutput::Toast(
+                                gettext("“{name}” was changed elsewhere; your unapplied changes are kept")
+                                    .replace("{name}", &definition.name),
+                            ));
+                        }
+                    }
+                    _ => {
+                        self.session = Some(EditSession::new(definition));
+                        self.load_form();
+                    }
+                }
+                self.show_leases();
+                if let Some(summary) = self.summary.clone() {
+                    self.overview.show_summary(&summary, self.session.as_ref());
+                }
+            }
+            DetailsCommand::Done { path, action, result } => {
+                self.busy = None;
+                let name = self.summary.as_ref().filter(|s| s.path == path).map(|s| s.name.clone()).unwrap_or_default();
+                match result {
+                    Ok(()) => match action {
+                        Action::Apply => {
+                            let _ = sender.output(DetailsOutput::Toast(
+                                gettext("Changes to “{name}” saved").replace("{name}", &name),
+                            ));
+                            if let Some(session) = &mut self.session {
+                                let edited = session.edited().clone();
+                                session.reset(edited);
+                            }
+                            self.reload(&sender);
+                        }
+                        Action::Delete => {
+                            let _ = sender
+                                .output(DetailsOutput::Toast(gettext("“{name}” deleted").replace("{name}", &name)));
+                        }
+                        _ => self.reload(&sender),
+                    },
+                    Err(error) => {
+                        let (heading, body) = texts::failure(action, &name, &error);
+                        dialogs::show_error(root, &heading, &body);
+                        if action == Action::Autostart
+                            && let Some(summary) = self.summary.clone()
+                        {
+                            // The switch shows what the helper has, not what was asked.
+                            self.overview.show_summary(&summary, self.session.as_ref());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Details {
+    /// Switches to another network (edits were dealt with before).
+    fn show(&mut self, summary: Option<NetworkSummary>, sender: &ComponentSender<Self>) {
+        self.session = None;
+        self.live = None;
+        self.leases.clear();
+        self.summary = summary.clone();
+        if let Some(summary) = summary {
+            self.set_summary(summary);
+            self.reload(sender);
+        }
+    }
+
+    fn set_summary(&mut self, summary: NetworkSummary) {
+        let was_active = self.summary.as_ref().map(|s| s.active);
+        self.overview.show_summary(&summary, self.session.as_ref());
+        self.summary = Some(summary);
+        if was_active != self.summary.as_ref().map(|s| s.active) {
+            self.show_leases();
+        }
+    }
+
+    /// Reads the definitions and leases of the shown network again.
+    fn reload(&self, sender: &ComponentSender<Self>) {
+        let (Some(client), Some(summary)) = (self.client.clone(), &self.summary) else { return };
+        let path = summary.path.clone();
+        let active = summary.active;
+        sender.oneshot_command(async move {
+            let definition = client.definition(path.clone()).await;
+            let live = client.live_definition(path.clone()).await;
+            let leases = if active { client.leases(path.clone()).await.unwrap_or_default() } else { Vec::new() };
+            DetailsCommand::Loaded { path, definition, live, leases }
+        });
+    }
+
+    /// Runs a call on the shown network with the spinner on; the result comes back as
+    /// `DetailsCommand::Done`.
+    fn call<F, Fut>(&mut self, action: Action, sender: &ComponentSender<Self>, call: F)
+    where
+        F: FnOnce(Client, String) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), HelperError>> + Send,
+    {
+        let (Some(client), Some(summary)) = (self.client.clone(), &self.summary) else { return };
+        if self.busy.is_some() {
+            return;
+        }
+        self.busy = Some(action);
+        let path = summary.path.clone();
+        sender.oneshot_command(async move {
+            let result = call(client, path.clone()).await;
+            DetailsCommand::Done { path, action, result }
+        });
+    }
+
+    fn apply(&mut self, sender: &ComponentSender<Self>) {
+        let Some(xml) = self.session.as_ref().filter(|s| s.can_apply()).map(EditSession::xml) else { return };
+        self.call(Action::Apply, sender, move |client, _| async move { client.define(xml).await.map(|_| ()) });
+    }
+
+    fn edit(&mut self, change: impl FnOnce(&mut EditSession)) {
+        if let Some(session) = &mut self.session {
+            change(session);
+        }
+        self.after_form_edit();
+    }
+
+    /// After a change in the form: messages at the fields, the XML tab, the picture.
+    fn after_form_edit(&mut self) {
+        let Some(session) = &self.session else { return };
+        self.overview.refresh(session);
+        self.ipv4.refresh(session);
+        self.ipv6.refresh(session);
+        self.dns.refresh(session);
+        self.xml.load(&session.xml());
+        self.show_problems();
+        self.update_diagram();
+    }
+
+    /// Fills the whole form from the session (a new definition, Discard, an XML edit).
+    fn load_form(&mut self) {
+        let Some(session) = &self.session else { return };
+        self.overview.load(session);
+        self.ipv4.load(session);
+        self.ipv6.load(session);
+        self.dns.load(session);
+        if !session.is_dirty() {
+            self.xml.load(&session.xml());
+        }
+        self.show_problems();
+        self.update_diagram();
+    }
+
+    fn show_problems(&self) {
+        let Some(session) = &self.session else { return };
+        self.xml.show_problems(&session.all_problems());
+        let others = session.other_problems();
+        self.other_problems.set_label(&others.join("\n"));
+        self.other_problems.set_visible(!others.is_empty());
+    }
+
+    fn show_leases(&mut self) {
+        let active = self.summary.as_ref().is_some_and(|s| s.active);
+        self.lease_list.show(&self.leases, active);
+        self.update_diagram();
+    }
+
+    fn update_diagram(&self) {
+        let (Some(session), Some(summary)) = (&self.session, &self.summary) else { return };
+        let network = session.edited();
+        let forward = network.forward.as_ref();
+        let uplink =
+            forward.map(|f| f.interfaces.first().map(|i| i.dev.clone()).unwrap_or_else(|| gettext("any interface")));
+        let guests = self
+            .leases
+            .iter()
+            .map(|l| if l.hostname.is_empty() { l.address.clone() } else { format!("{}\n{}", l.hostname, l.address) })
+            .collect();
+        let diagram = Diagram {
+            uplink,
+            mode: texts::mode(forward.map_or("none", |f| f.mode.as_str())),
+            bridge: network.bridge.name.clone().unwrap_or_else(|| summary.bridge.clone()),
+            subnet: texts::subnets(network),
+            guests,
+            active: summary.active,
+        };
+        a11y::set_label(&self.diagram_area, &diagram.description());
+        *self.diagram.borrow_mut() = diagram;
+        self.diagram_area.queue_draw();
+    }
+
+    /// True when the running network uses another definition than the saved one.
+    fn changes_wait_for_restart(&self) -> bool {
+        let active = self.summary.as_ref().is_some_and(|s| s.active);
+        match (&self.session, &self.live) {
+            (Some(session), Some(live)) => active && session.original() != live,
+            _ => false,
+        }
+    }
+}
+
+fn busy_text(action: Action) -> String {
+    match action {
+        Action::Start => gettext("Starting…"),
+        Action::Stop => gettext("Stopping…"),
+        Action::Restart => gettext("Restarting…"),
+        Action::Delete => gettext("Deleting…"),
+        Action::Apply => gettext("Saving…"),
+        Action::Autostart => gettext("Changing autostart…"),
+    }
+}

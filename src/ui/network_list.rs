@@ -1,0 +1,263 @@
+//! The sidebar: every network, sorted by name, with its state, mode and subnets, in a
+//! `gtk::ListView` (smooth with thousands of rows), filtered by a search entry.
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use gettextrs::gettext;
+use relm4::gtk;
+use relm4::gtk::prelude::*;
+use relm4::prelude::*;
+use relm4::typed_view::list::{RelmListItem, TypedListView};
+
+use crate::ui::a11y;
+
+/// One row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkRow {
+    pub path: String,
+    pub name: String,
+    pub active: bool,
+    pub subtitle: String,
+}
+
+impl PartialOrd for NetworkRow {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for NetworkRow {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.name.cmp(&other.name).then_with(|| self.path.cmp(&other.path))
+    }
+}
+
+pub struct RowWidgets {
+    state: gtk::Image,
+    title: gtk::Label,
+    subtitle: gtk::Label,
+}
+
+impl RelmListItem for NetworkRow {
+    type Root = gtk::Box;
+    type Widgets = RowWidgets;
+
+    fn setup(_item: &gtk::ListItem) -> (gtk::Box, RowWidgets) {
+        relm4::view! {
+            root = gtk::Box {
+                set_orientation: gtk::Orientation::Horizontal,
+                set_spacing: 12,
+                set_margin_top: 8,
+                set_margin_bottom: 8,
+                set_margin_start: 12,
+                set_margin_end: 12,
+
+                #[name = "state"]
+                gtk::Image {
+                    set_valign: gtk::Align::Center,
+                },
+                gtk::Box {
+                    set_orientation: gtk::Orientation::Vertical,
+                    set_spacing: 2,
+                    #[name = "title"]
+                    gtk::Label {
+                        set_xalign: 0.0,
+                        set_ellipsize: gtk::pango::EllipsizeMode::End,
+                    },
+                    #[name = "subtitle"]
+                    gtk::Label {
+                        set_xalign: 0.0,
+                        set_ellipsize: gtk::pango::EllipsizeMode::End,
+                        add_css_class: "dim-label",
+                        add_css_class: "caption",
+                    },
+                },
+            }
+        }
+        (root, RowWidgets { state, title, subtitle })
+    }
+
+    fn bind(&mut self, widgets: &mut Self::Widgets, _root: &mut Self::Root) {
+        widgets.title.set_label(&self.name);
+        widgets.subtitle.set_label(&self.subtitle);
+        widgets.state.set_icon_name(Some(if self.active {
+            "media-playback-start-symbolic"
+        } else {
+            "media-playback-stop-symbolic"
+        }));
+        if self.active {
+            widgets.state.add_css_class("success");
+        } else {
+            widgets.state.remove_css_class("success");
+        }
+    }
+}
+
+pub struct NetworkList {
+    rows: TypedListView<NetworkRow, gtk::SingleSelection>,
+    filter: Rc<RefCell<String>>,
+    /// The network shown in the details, kept across re-sorting.
+    selected: Option<String>,
+    /// Set while rows are rearranged, so selection changes are not taken as the user's.
+    rearranging: bool,
+    search: gtk::SearchEntry,
+}
+
+#[derive(Debug)]
+pub enum NetworkListInput {
+    Replace(Vec<NetworkRow>),
+    Upsert(NetworkRow),
+    Remove(String),
+    Filter(String),
+    Select(Option<String>),
+    SelectionChanged,
+    FocusSearch,
+}
+
+#[derive(Debug)]
+pub enum NetworkListOutput {
+    Selected(Option<String>),
+}
+
+#[relm4::component(pub)]
+impl SimpleComponent for NetworkList {
+    type Init = ();
+    type Input = NetworkListInput;
+    type Output = NetworkListOutput;
+
+    view! {
+        gtk::Box {
+            set_orientation: gtk::Orientation::Vertical,
+
+            #[name = "search"]
+            gtk::SearchEntry {
+                set_margin_all: 8,
+                set_placeholder_text: Some(&gettext("Search networks")),
+                connect_search_changed[sender] => move |entry| {
+                    sender.input(NetworkListInput::Filter(entry.text().to_string()));
+                },
+            },
+
+            gtk::Stack {
+                set_vexpand: true,
+
+                add_named[Some("list")] = &gtk::ScrolledWindow {
+                    set_hscrollbar_policy: gtk::PolicyType::Never,
+                    #[local_ref]
+                    list_view -> gtk::ListView {
+                        add_css_class: "navigation-sidebar",
+                    },
+                },
+                add_named[Some("empty")] = &adw::StatusPage {
+                    set_icon_name: Some("network-workgroup-symbolic"),
+                    set_title: &gettext("No Virtual Networks"),
+                    set_description: Some(&gettext(
+                        "A virtual network is a switch inside this computer that virtual machines plug into. \
+                         It can hand out addresses, answer names, and give the machines a way out through this \
+                         computer or keep them to themselves.",
+                    )),
+                    add_css_class: "compact",
+                },
+                #[watch]
+                set_visible_child_name: if model.rows.is_empty() { "empty" } else { "list" },
+            },
+        }
+    }
+
+    fn init(_: (), root: Self::Root, sender: ComponentSender<Self>) -> ComponentParts<Self> {
+        let filter = Rc::new(RefCell::new(String::new()));
+        let mut rows: TypedListView<NetworkRow, gtk::SingleSelection> = TypedListView::with_sorting();
+        let text = Rc::clone(&filter);
+        rows.add_filter(move |row: &NetworkRow| {
+            let text = text.borrow();
+            text.is_empty() || row.name.to_lowercase().contains(&text.to_lowercase())
+        });
+        rows.selection_model.set_autoselect(false);
+        rows.selection_model.set_can_unselect(true);
+        {
+            let sender = sender.clone();
+            rows.selection_model.connect_selected_notify(move |_| sender.input(NetworkListInput::SelectionChanged));
+        }
+        let mut model =
+            NetworkList { rows, filter, selected: None, rearranging: false, search: gtk::SearchEntry::new() };
+        let list_view = &model.rows.view.clone();
+        let widgets = view_output!();
+        a11y::set_label(list_view, &gettext("Virtual networks"));
+        a11y::set_label(&widgets.search, &gettext("Search networks"));
+        model.search = widgets.search.clone();
+        ComponentParts { model, widgets }
+    }
+
+    fn update(&mut self, message: NetworkListInput, sender: ComponentSender<Self>) {
+        match message {
+            NetworkListInput::Replace(rows) => {
+                self.rearranging = true;
+                self.rows.clear();
+                self.rows.extend_from_iter(rows);
+                self.rearranging = false;
+                self.restore_selection(&sender);
+            }
+            NetworkListInput::Upsert(row) => {
+                self.rearranging = true;
+                if let Some(index) = self.rows.find(|r| r.path == row.path) {
+                    self.rows.remove(index);
+                }
+                self.rows.append(row);
+                self.rearranging = false;
+                self.restore_selection(&sender);
+            }
+            NetworkListInput::Remove(path) => {
+                self.rearranging = true;
+                if let Some(index) = self.rows.find(|r| r.path == path) {
+                    self.rows.remove(index);
+                }
+                self.rearranging = false;
+                if self.selected.as_deref() == Some(path.as_str()) {
+                    self.selected = None;
+                    let _ = sender.output(NetworkListOutput::Selected(None));
+                }
+                self.restore_selection(&sender);
+            }
+            NetworkListInput::Filter(text) => {
+                *self.filter.borrow_mut() = text;
+                self.rearranging = true;
+                self.rows.notify_filter_changed(0);
+                self.rearranging = false;
+                self.restore_selection(&sender);
+            }
+            NetworkListInput::Select(path) => {
+                self.selected = path;
+                self.restore_selection(&sender);
+            }
+            NetworkListInput::SelectionChanged if !self.rearranging => {
+                let position = self.rows.selection_model.selected();
+                let path = self.rows.get_visible(position).map(|item| item.borrow().path.clone());
+                if path.is_some() && path != self.selected {
+                    self.selected = path.clone();
+                    let _ = sender.output(NetworkListOutput::Selected(path));
+                }
+            }
+            NetworkListInput::SelectionChanged => {}
+            NetworkListInput::FocusSearch => {
+                self.search.grab_focus();
+            }
+        }
+    }
+}
+
+impl NetworkList {
+    /// Selects the row of the selected network again (rows move when re-sorted).
+    fn restore_selection(&mut self, _sender: &ComponentSender<Self>) {
+        self.rearranging = true;
+        let position = (0..self.rows.selection_model.n_items()).find(|i| {
+            self.rows.get_visible(*i).is_some_and(|item| Some(item.borrow().path.as_str()) == self.selected.as_deref())
+        });
+        match position {
+            Some(i) => self.rows.selection_model.set_selected(i),
+            None => self.rows.selection_model.set_selected(gtk::INVALID_LIST_POSITION),
+        }
+        self.rearranging = false;
+    }
+}

@@ -1,0 +1,131 @@
+//! The words the window uses for states, modes and subnets, translated.
+
+use gettextrs::gettext;
+
+use crate::dbus::summary::NetworkSummary;
+use crate::dbus::{ErrorKind, HelperError};
+use crate::model::subnet::display;
+use crate::model::{IpDef, Network};
+
+/// A forward mode in words (`ForwardMode` property values).
+pub fn mode(forward_mode: &str) -> String {
+    match forward_mode {
+        "nat" => gettext("NAT"),
+        "route" => gettext("Routed"),
+        "none" => gettext("Isolated"),
+        "open" => gettext("Open"),
+        "bridge" => gettext("Host bridge"),
+        "private" | "vepa" | "passthrough" => gettext("Direct"),
+        "hostdev" => gettext("Host device pool"),
+        other => other.to_owned(),
+    }
+}
+
+pub fn state(active: bool) -> String {
+    if active { gettext("Active") } else { gettext("Inactive") }
+}
+
+/// The subnets of a definition, `192.168.122.0/24, fd00::/64`.
+pub fn subnets(network: &Network) -> String {
+    network.ips.iter().filter_map(IpDef::subnet).map(|s| display(&s)).collect::<Vec<_>>().join(", ")
+}
+
+/// A list row's second line: `Active · NAT · 192.168.122.0/24` (subnets once known).
+pub fn subtitle(summary: &NetworkSummary, subnets: &str) -> String {
+    let mut parts = vec![state(summary.active), mode(&summary.forward_mode)];
+    if !subnets.is_empty() {
+        parts.push(subnets.to_owned());
+    }
+    parts.join(" · ")
+}
+
+/// What a failed call means, for a dialog: a heading naming what was tried, and the
+/// helper's own message (with what to do when it is a matter of permission).
+pub fn failure(action: Action, network: &str, error: &HelperError) -> (String, String) {
+    let heading = match action {
+        Action::Start => gettext("Could not start “{name}”"),
+        Action::Stop => gettext("Could not stop “{name}”"),
+        Action::Restart => gettext("Could not restart “{name}”"),
+        Action::Delete => gettext("Could not delete “{name}”"),
+        Action::Apply => gettext("Could not save the changes to “{name}”"),
+        Action::Autostart => gettext("Could not change autostart of “{name}”"),
+    }
+    .replace("{name}", network);
+    let body = match error.kind {
+        ErrorKind::AccessDenied => format!(
+            "{}\n\n{}",
+            error.message,
+            gettext(
+                "Managing virtual networks needs an administrator's permission (polkit action io.github.virtnet.manage)."
+            )
+        ),
+        _ => error.message.clone(),
+    };
+    (heading, body)
+}
+
+/// The window's actions on a network, for messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Start,
+    Stop,
+    Restart,
+    Delete,
+    Apply,
+    Autostart,
+}
+
+/// When a lease ends, from now: `in 58 min`, `in 3 h`, `never`.
+pub fn expiry(expiry: u64, now: u64) -> String {
+    if expiry == 0 {
+        return gettext("never expires");
+    }
+    let left = expiry.saturating_sub(now);
+    if left == 0 {
+        gettext("expired")
+    } else if left < 60 {
+        gettext("expires in less than a minute")
+    } else if left < 2 * 3600 {
+        gettext("expires in {n} min").replace("{n}", &(left / 60).to_string())
+    } else {
+        gettext("expires in {n} h").replace("{n}", &(left / 3600).to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtitles() {
+        let summary =
+            NetworkSummary { name: "lab".into(), active: true, forward_mode: "nat".into(), ..Default::default() };
+        assert_eq!(subtitle(&summary, ""), "Active · NAT");
+        let net = Network::from_xml(
+            "<network><name>lab</name><ip address='10.0.0.1' prefix='24'/><ip family='ipv6' address='fd00::1' prefix='64'/></network>",
+        )
+        .unwrap();
+        assert_eq!(subtitle(&summary, &subnets(&net)), "Active · NAT · 10.0.0.0/24, fd00::/64");
+        assert_eq!(mode("none"), "Isolated");
+    }
+
+    #[test]
+    fn failures_name_the_action_and_keep_the_helpers_message() {
+        let error =
+            HelperError::new(ErrorKind::SubnetInUse, "subnet 192.168.122.0/24 is already used by network 'default'");
+        let (heading, body) = failure(Action::Start, "lab", &error);
+        assert_eq!(heading, "Could not start “lab”");
+        assert_eq!(body, error.message);
+        let denied = HelperError::new(ErrorKind::AccessDenied, "not authorized");
+        let (_, body) = failure(Action::Delete, "lab", &denied);
+        assert!(body.starts_with("not authorized\n\n") && body.contains("io.github.virtnet.manage"), "{body}");
+    }
+
+    #[test]
+    fn lease_expiry_in_words() {
+        assert_eq!(expiry(0, 100), "never expires");
+        assert_eq!(expiry(100 + 3500, 100), "expires in 58 min");
+        assert_eq!(expiry(100 + 3 * 3600 + 5, 100), "expires in 3 h");
+        assert_eq!(expiry(50, 100), "expired");
+    }
+}
