@@ -74,7 +74,7 @@ pub fn parse_definition(xml_text: &str) -> Result<Network, DefinitionError> {
     // already; validation would repeat it.
     let name_reported = problems.iter().any(|p| p.path == "name");
     let bad_addresses: Vec<String> =
-        problems.iter().filter(|p| p.message.starts_with("address")).map(|p| p.path.clone()).collect();
+        problems.iter().filter(|p| p.message.contains("address")).map(|p| p.path.clone()).collect();
     for problem in validate::validate(&network) {
         let repeated = problems.contains(&problem)
             || (problem.path == "name" && name_reported)
