@@ -68,10 +68,9 @@ pub fn value_row(title: &str) -> (adw::ActionRow, gtk::Label) {
     (row, value)
 }
 
-/// A switch row, whose switch is what the keyboard and screen readers reach.
+/// A switch row; the row labels the switch for screen readers (libadwaita does that).
 pub fn switch_row(title: &str, subtitle: Option<&str>) -> (adw::ActionRow, gtk::Switch) {
     let switch = gtk::Switch::builder().valign(gtk::Align::Center).build();
-    a11y::set_label(&switch, title);
     let row = adw::ActionRow::builder().title(title).activatable_widget(&switch).build();
     if let Some(subtitle) = subtitle {
         row.set_subtitle(subtitle);
@@ -138,10 +137,13 @@ impl RecordList {
         for row in self.records.drain(..) {
             self.expander.remove(&row);
         }
-        for input in &self.inputs {
-            self.expander.remove(input);
+        // The form goes after the records: take it out (once it is in) and put it back.
+        if self.add_row.parent().is_some() {
+            for input in &self.inputs {
+                self.expander.remove(input);
+            }
+            self.expander.remove(&self.add_row);
         }
-        self.expander.remove(&self.add_row);
         for (index, (title, subtitle)) in records.iter().enumerate() {
             let row = adw::ActionRow::builder().title(title).subtitle(subtitle).build();
             let remove = gtk::Button::builder()

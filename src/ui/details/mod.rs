@@ -146,8 +146,7 @@ impl Component for Details {
                     connect_clicked[sender] => move |_| { let _ = sender.output(DetailsOutput::GoBack); },
                 },
                 pack_start = &gtk::Button {
-                    set_label: &gettext("_Start"),
-                    set_use_underline: true,
+                    set_label: &gettext("Start"),
                     add_css_class: "suggested-action",
                     set_tooltip_text: Some(&gettext("Start the network (Ctrl+Enter)")),
                     #[watch]
@@ -157,8 +156,7 @@ impl Component for Details {
                     connect_clicked => DetailsInput::Start,
                 },
                 pack_start = &gtk::Button {
-                    set_label: &gettext("S_top"),
-                    set_use_underline: true,
+                    set_label: &gettext("Stop"),
                     set_tooltip_text: Some(&gettext("Stop the network (Ctrl+.)")),
                     #[watch]
                     set_visible: model.summary.as_ref().is_some_and(|s| s.active),
@@ -200,9 +198,8 @@ impl Component for Details {
                         set_label: &gettext("The network runs with its previous settings: changes take effect at the next start."),
                     },
                     gtk::Button {
-                        set_label: &gettext("_Restart Now"),
-                        set_use_underline: true,
-                        set_valign: gtk::Align::Center,
+                        set_label: &gettext("Restart Now"),
+                            set_valign: gtk::Align::Center,
                         #[watch]
                         set_sensitive: model.busy.is_none(),
                         connect_clicked => DetailsInput::Restart,
@@ -241,18 +238,16 @@ impl Component for Details {
                         },
                     },
                     pack_end = &gtk::Button {
-                        set_label: &gettext("_Apply"),
-                        set_use_underline: true,
-                        add_css_class: "suggested-action",
+                        set_label: &gettext("Apply"),
+                            add_css_class: "suggested-action",
                         set_tooltip_text: Some(&gettext("Save the changes (Ctrl+S)")),
                         #[watch]
                         set_sensitive: model.busy.is_none() && model.session.as_ref().is_some_and(EditSession::can_apply),
                         connect_clicked => DetailsInput::Apply,
                     },
                     pack_end = &gtk::Button {
-                        set_label: &gettext("_Discard"),
-                        set_use_underline: true,
-                        connect_clicked => DetailsInput::Discard,
+                        set_label: &gettext("Discard"),
+                            connect_clicked => DetailsInput::Discard,
                     },
                 },
             },
