@@ -47,11 +47,19 @@ fn rounded(cr: &cairo::Context, x: f64, y: f64, w: f64, h: f64, r: f64) {
     cr.close_path();
 }
 
-fn label(cr: &cairo::Context, text: &str, cx: f64, y: f64, size: f64) {
+/// Draws `text` centred on `cx` with its baseline at `y`, cut with an ellipsis to `max_width`.
+fn label(cr: &cairo::Context, text: &str, cx: f64, y: f64, size: f64, max_width: f64) {
     cr.set_font_size(size);
-    if let Ok(extents) = cr.text_extents(text) {
+    let width = |t: &str| cr.text_extents(t).map(|e| e.width()).unwrap_or(0.0);
+    let mut shown = text.to_owned();
+    let mut keep = text.chars().count();
+    while keep > 1 && width(&shown) > max_width {
+        keep -= 1;
+        shown = text.chars().take(keep).collect::<String>() + "…";
+    }
+    if let Ok(extents) = cr.text_extents(&shown) {
         cr.move_to(cx - extents.width() / 2.0 - extents.x_bearing(), y);
-        let _ = cr.show_text(text);
+        let _ = cr.show_text(&shown);
     }
 }
 
@@ -89,10 +97,10 @@ fn node(
     let _ = cr.stroke();
     cr.set_source_rgba(f64::from(fg.red()), f64::from(fg.green()), f64::from(fg.blue()), 1.0);
     let top = cy - h / 2.0;
-    label(cr, title, cx, top + 20.0, 13.0);
+    label(cr, title, cx, top + 20.0, 13.0, w - 12.0);
     cr.set_source_rgba(f64::from(fg.red()), f64::from(fg.green()), f64::from(fg.blue()), 0.7);
     for (i, line) in lines.iter().enumerate() {
-        label(cr, line, cx, top + 36.0 + 15.0 * i as f64, 11.0);
+        label(cr, line, cx, top + 36.0 + 15.0 * i as f64, 11.0, w - 12.0);
     }
 }
 
@@ -133,7 +141,10 @@ pub fn draw(diagram: &Diagram, widget: &gtk::DrawingArea, cr: &cairo::Context, w
         let (from, to) = (uplink_x + uplink_w / 2.0, switch_x - switch_w / 2.0);
         link(cr, &fg, from, mid, to, mid, !diagram.active);
         cr.set_source_rgba(f64::from(fg.red()), f64::from(fg.green()), f64::from(fg.blue()), 0.8);
-        label(cr, &diagram.mode, (from + to) / 2.0, mid - 8.0, 11.0);
+        // The mode's name over the line, if the line is long enough to carry it.
+        if to - from > 48.0 {
+            label(cr, &diagram.mode, (from + to) / 2.0, mid - 8.0, 11.0, to - from - 8.0);
+        }
     }
     node(cr, &fg, (uplink_x, mid), uplink_w, &uplink_title, &[&uplink_line], false);
     node(cr, &fg, (switch_x, mid), switch_w, &diagram.bridge, &subnets, diagram.active);
@@ -142,7 +153,7 @@ pub fn draw(diagram: &Diagram, widget: &gtk::DrawingArea, cr: &cairo::Context, w
     if shown.is_empty() {
         cr.set_source_rgba(f64::from(fg.red()), f64::from(fg.green()), f64::from(fg.blue()), 0.6);
         let text = if diagram.active { gettext("no guests with an address") } else { gettext("not running") };
-        label(cr, &text, guests_x, mid + 4.0, 11.0);
+        label(cr, &text, guests_x, mid + 4.0, 11.0, guests_w);
         return;
     }
     let more = diagram.guests.len().saturating_sub(MAX_GUESTS);
@@ -162,6 +173,7 @@ pub fn draw(diagram: &Diagram, widget: &gtk::DrawingArea, cr: &cairo::Context, w
             guests_x,
             10.0 + step * (rows as f64 - 0.3),
             11.0,
+            guests_w,
         );
     }
 }
@@ -176,5 +188,5 @@ fn node_small(cr: &cairo::Context, fg: &gtk::gdk::RGBA, cx: f64, cy: f64, w: f64
     let _ = cr.stroke();
     cr.set_source_rgba(f64::from(fg.red()), f64::from(fg.green()), f64::from(fg.blue()), 1.0);
     let text = if line.is_empty() { title.to_owned() } else { format!("{title} · {line}") };
-    label(cr, &text, cx, cy + 4.0, 11.0);
+    label(cr, &text, cx, cy + 4.0, 11.0, w - 10.0);
 }

@@ -234,7 +234,7 @@ impl Component for Details {
                         set_label: &if model.session.as_ref().is_some_and(EditSession::can_apply) {
                             gettext("Unapplied changes")
                         } else {
-                            gettext("Fix the marked fields to apply")
+                            gettext("Fix the problems shown to apply")
                         },
                     },
                     pack_end = &gtk::Button {
