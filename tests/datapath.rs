@@ -13,6 +13,8 @@ mod common;
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
+
 use common::net::{Guest, Outside};
 use common::sandbox::Sandbox;
 use virtnet::dbus::proxy::NetworkProxy;
@@ -104,15 +106,21 @@ async fn routed_network(backend: &str) {
     let outside = Outside::attach(&sandbox, "up0", 113);
     outside.route("10.60.0.0/24");
     let conn = sandbox.connect().await;
-    start(
+    let routed = start(
         &sandbox,
         &conn,
         "<network><name>routed</name><forward mode='route'/><bridge name='vnrt'/>
            <ip address='10.60.0.1' prefix='24'><dhcp><range start='10.60.0.100' end='10.60.0.150'/></dhcp></ip></network>",
     )
     .await;
+    let mut lease_changes = routed.receive_dhcp_leases_changed().await.unwrap();
     let guest = Guest::plug(&sandbox, "vnrt", None);
     let lease = guest.dhcp("g1");
+    // Clients learn of the new lease from a signal, without polling.
+    tokio::time::timeout(Duration::from_secs(5), lease_changes.next())
+        .await
+        .expect("no DHCPLeasesChanged after a guest got a lease");
+    assert_eq!(routed.get_dhcp_leases("").await.unwrap()[0].address, lease.ip);
     // The outside sees the guest's own address...
     let watch = outside.ns.listen(8080);
     assert!(guest.ns.connect(&outside.ip, 8080));

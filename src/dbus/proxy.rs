@@ -59,6 +59,10 @@ pub trait Network {
     #[zbus(name = "GetDHCPLeases")]
     fn get_dhcp_leases(&self, mac: &str) -> zbus::Result<Vec<crate::dbus::DhcpLease>>;
 
+    /// The leases changed: read them again.
+    #[zbus(signal, name = "DHCPLeasesChanged")]
+    fn dhcp_leases_changed(&self) -> zbus::Result<()>;
+
     #[zbus(property)]
     fn name(&self) -> zbus::Result<String>;
 

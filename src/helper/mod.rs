@@ -25,6 +25,7 @@ pub mod default_network;
 pub mod dnsmasq;
 pub mod firewall;
 pub mod fsutil;
+pub mod lease_watch;
 pub mod lifecycle;
 pub mod netlink;
 pub mod objects;
@@ -103,6 +104,7 @@ async fn run(options: Options) -> Result<(), String> {
     server.at(ROOT_PATH, ManagerObject::new(service.clone())).await.map_err(|e| e.to_string())?;
     service.recover(first_run).await.map_err(|e| e.message)?;
     service.autostart().await;
+    lease_watch::spawn(service.clone())?;
 
     // The name is taken only once every object is in place and autostart has run, so a
     // client that sees the name sees the whole state (bus activation queues its calls

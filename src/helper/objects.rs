@@ -108,6 +108,11 @@ impl NetworkObject {
         self.service.xml_desc(&self.slot, flags)
     }
 
+    /// The network's DHCP leases changed (a guest got, renewed or gave back an address):
+    /// read them again with GetDHCPLeases. Lets clients show leases live, never polling.
+    #[zbus(signal, name = "DHCPLeasesChanged")]
+    async fn dhcp_leases_changed(emitter: &SignalEmitter<'_>) -> zbus::Result<()>;
+
     /// The current DHCP leases (of the given MAC address; all if it is empty), expired
     /// ones left out: (interface, expiry time in seconds since the epoch (0: never),
     /// type (0 IPv4, 1 IPv6), MAC, IAID, address, prefix, hostname, client id).

@@ -692,6 +692,29 @@ impl Service {
         first_error.map_or(Ok(()), Err)
     }
 
+    /// Where the lease script keeps each bridge's leases.
+    pub fn leases_dir(&self) -> &std::path::Path {
+        self.datapath.dnsmasq.leases_dir()
+    }
+
+    /// Tells clients that the leases of the network running on `bridge` changed.
+    pub async fn leases_changed(&self, bridge: &str) {
+        for (slot, _) in self.registry.visible() {
+            let state = slot.state();
+            let Some(live) = state.live.as_ref() else { continue };
+            if live.bridge.name.as_deref() != Some(bridge) {
+                continue;
+            }
+            if let Err(e) = self
+                .conn
+                .emit_signal(None::<&str>, slot.path.as_ref(), NETWORK_INTERFACE, "DHCPLeasesChanged", &())
+                .await
+            {
+                warn!(network = %live.name, "cannot emit DHCPLeasesChanged: {e}");
+            }
+        }
+    }
+
     /// The network's current DHCP leases (of one MAC address, unless `mac` is empty).
     pub fn leases(&self, slot: &Slot, mac: &str) -> Vec<(Lease, u32)> {
         let Some(live) = slot.state().live else { return Vec::new() };

@@ -29,6 +29,8 @@ pub enum ClientEvent {
     Changed(String, HashMap<String, OwnedVariant>),
     /// A NetworkEvent: `defined`, `undefined`, `started`, `stopped`, `updated`.
     Event(String, String),
+    /// A network's DHCP leases changed.
+    LeasesChanged(String),
 }
 
 /// Calls on the helper; cheap to clone.
@@ -135,6 +137,14 @@ async fn follow_once(address: Option<&str>, emit: &impl Fn(ClientEvent)) -> zbus
         .path_namespace(ROOT_PATH)
         .build()?;
     let mut properties = MessageStream::for_match_rule(properties, &conn, None).await?;
+    let leases = MatchRule::builder()
+        .msg_type(MessageType::Signal)
+        .sender(BUS_NAME)
+        .interface(NETWORK_INTERFACE)
+        .member("DHCPLeasesChanged")
+        .path_namespace(ROOT_PATH)
+        .build()?;
+    let mut leases = MessageStream::for_match_rule(leases, &conn, None).await?;
     let objects = ObjectManagerProxy::builder(&conn)
         .destination(BUS_NAME)
         .path(ROOT_PATH)
@@ -169,6 +179,11 @@ async fn follow_once(address: Option<&str>, emit: &impl Fn(ClientEvent)) -> zbus
                     && interface == NETWORK_INTERFACE
                 {
                     emit(ClientEvent::Changed(path, changed));
+                }
+            }
+            Some(Ok(message)) = leases.next() => {
+                if let Some(path) = message.header().path() {
+                    emit(ClientEvent::LeasesChanged(path.to_string()));
                 }
             }
             Some(signal) = added.next() => {
