@@ -28,7 +28,29 @@ fn stderr(o: &Output) -> String {
 }
 
 const NOBODY: u32 = 65534;
+/// Debian's `daemon` user: another uid the bus knows.
+const DAEMON: u32 = 1;
 const MANAGER: &str = "/io/github/virtnet/Helper1";
+
+/// The sandbox lets the user who started it manage networks from their own window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_root_auth_an_allowed_uid_changes_networks_and_others_do_not() {
+    let sandbox = Sandbox::start_with_args(&format!("--allow-uid {NOBODY}"));
+    let conn = sandbox.connect().await;
+    let manager = sandbox.manager(&conn).await;
+    let path = manager.define_xml(&isolated("lab", 62)).await.unwrap().to_string();
+
+    let out = call_as(&sandbox, NOBODY, &path, "io.github.virtnet.Helper1.Network.Start", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(sandbox.network(&conn, "lab").await.active().await.unwrap());
+
+    let out = call_as(&sandbox, DAEMON, &path, "io.github.virtnet.Helper1.Network.Destroy", &[]);
+    assert_eq!(
+        stderr(&out).trim(),
+        "Error org.freedesktop.DBus.Error.AccessDenied: not authorized to stop network 'lab': this helper runs with --auth root and only root and uid 65534 may change networks (the caller is uid 1)"
+    );
+    assert!(sandbox.network(&conn, "lab").await.active().await.unwrap());
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_root_auth_only_root_changes_anything() {

@@ -1,6 +1,6 @@
 //! Who may change networks. Reading needs nothing; every change asks, about the
 //! *caller* (the message's sender), either polkit (action `io.github.virtnet.manage`)
-//! or, with `--auth root`, whether the caller is uid 0.
+//! or, with `--auth root`, whether the caller is uid 0 (or one given with `--allow-uid`).
 
 use std::collections::HashMap;
 
@@ -40,14 +40,16 @@ const ALLOW_USER_INTERACTION: u32 = 1;
 
 pub struct Authorizer {
     mode: AuthMode,
+    /// Besides root, who may change networks in `--auth root` mode.
+    allowed_uids: Vec<u32>,
     // Proxies are made once: making one costs a round trip to the bus.
     bus: tokio::sync::OnceCell<zbus::fdo::DBusProxy<'static>>,
     polkit: tokio::sync::OnceCell<AuthorityProxy<'static>>,
 }
 
 impl Authorizer {
-    pub fn new(mode: AuthMode) -> Self {
-        Authorizer { mode, bus: tokio::sync::OnceCell::new(), polkit: tokio::sync::OnceCell::new() }
+    pub fn new(mode: AuthMode, allowed_uids: Vec<u32>) -> Self {
+        Authorizer { mode, allowed_uids, bus: tokio::sync::OnceCell::new(), polkit: tokio::sync::OnceCell::new() }
     }
 
     /// Ok if the caller of this message may `what` (a phrase such as "start network
@@ -71,11 +73,12 @@ impl Authorizer {
                     .get_connection_unix_user(sender.clone().into())
                     .await
                     .map_err(|e| denied(format!("cannot tell who the caller is ({e})")))?;
-                if uid == 0 {
+                if uid == 0 || self.allowed_uids.contains(&uid) {
                     Ok(())
                 } else {
                     Err(denied(format!(
-                        "this helper runs with --auth root and only root may change networks (the caller is uid {uid})"
+                        "this helper runs with --auth root and only root{} may change networks (the caller is uid {uid})",
+                        self.allowed_uids.iter().map(|u| format!(" and uid {u}")).collect::<String>()
                     )))
                 }
             }

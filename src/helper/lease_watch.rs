@@ -22,7 +22,8 @@ pub fn spawn(service: Arc<Service>) -> Result<(), String> {
         .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
     let (changed, mut bridges) = mpsc::unbounded_channel::<String>();
     // Blocking reads on a thread of their own: tokio can only poll a file descriptor
-    // through an unsafe registration, and this crate has no unsafe code.
+    // through an unsafe registration, which is kept to the one place that needs it
+    // (dnsmasq's pidfd).
     std::thread::Builder::new()
         .name("lease-watch".to_owned())
         .spawn(move || {

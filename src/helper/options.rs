@@ -39,6 +39,11 @@ pub struct Options {
     #[arg(long, value_enum, default_value_t = AuthMode::Polkit)]
     pub auth: AuthMode,
 
+    /// With `--auth root`, also let this uid change networks (the sandbox passes the
+    /// user who started it, whose window then runs unprivileged). Repeatable.
+    #[arg(long, value_name = "UID")]
+    pub allow_uid: Vec<u32>,
+
     /// How networks' firewall rules are applied: `nftables` (one table per network,
     /// atomic), `iptables` (for hosts whose other software uses iptables, e.g. Docker's
     /// FORWARD policy DROP, which no nftables table can override), or `none`.
