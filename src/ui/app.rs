@@ -17,6 +17,7 @@ use crate::model::Network;
 use crate::ui::APP_ID;
 use crate::ui::client::{self, Client, ClientEvent};
 use crate::ui::details::{Details, DetailsInput, DetailsOutput};
+use crate::ui::frame_log::FrameLog;
 use crate::ui::network_list::{NetworkList, NetworkListInput, NetworkListOutput, NetworkRow};
 use crate::ui::texts;
 
@@ -45,6 +46,7 @@ pub struct App {
     details: Controller<Details>,
     leaflet: adw::Leaflet,
     toasts: adw::ToastOverlay,
+    frame_log: FrameLog,
 }
 
 #[derive(Debug)]
@@ -86,6 +88,9 @@ impl Component for App {
             adw::ToastOverlay {
                 gtk::Stack {
                     set_transition_type: gtk::StackTransitionType::Crossfade,
+                    // Only the page shown is measured (a faster first layout).
+                    set_hhomogeneous: false,
+                    set_vhomogeneous: false,
 
                     add_named[Some("connecting")] = &gtk::Box {
                         set_orientation: gtk::Orientation::Vertical,
@@ -183,6 +188,7 @@ impl Component for App {
             details,
             leaflet: adw::Leaflet::new(),
             toasts: adw::ToastOverlay::new(),
+            frame_log: FrameLog::start(&root),
         };
         let widgets = view_output!();
         widgets.leaflet.page(&widgets.separator).set_navigatable(false);
@@ -258,6 +264,7 @@ impl App {
                 self.networks = networks.into_iter().map(|n| (n.path.clone(), n)).collect();
                 self.subnets.retain(|path, _| self.networks.contains_key(path));
                 self.list.emit(NetworkListInput::Replace(self.rows()));
+                self.frame_log.networks(self.networks.len());
                 let shown = self.selected.as_ref().and_then(|p| self.networks.get(p)).cloned();
                 if shown.is_none() {
                     self.selected = None;

@@ -14,6 +14,7 @@ mod app;
 mod client;
 mod details;
 mod edit;
+mod frame_log;
 mod network_list;
 mod texts;
 

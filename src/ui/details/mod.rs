@@ -207,8 +207,12 @@ impl Component for Details {
                 },
             },
 
+            // Not homogeneous: only the page shown is measured, which keeps the big
+            // details page out of the window's first layout until a network is picked.
             gtk::Stack {
                 set_vexpand: true,
+                set_hhomogeneous: false,
+                set_vhomogeneous: false,
                 add_named[Some("none")] = &adw::StatusPage {
                     set_icon_name: Some("network-workgroup-symbolic"),
                     set_title: &gettext("No Network Selected"),

@@ -22,10 +22,6 @@ pub struct XmlPage {
 impl XmlPage {
     pub fn new(sender: &relm4::Sender<DetailsInput>) -> Self {
         let buffer = sourceview5::Buffer::new(None);
-        if let Some(xml) = sourceview5::LanguageManager::default().language("xml") {
-            buffer.set_language(Some(&xml));
-        }
-        follow_dark_style(&buffer);
         let view = sourceview5::View::builder()
             .buffer(&buffer)
             .monospace(true)
@@ -46,6 +42,7 @@ impl XmlPage {
                 sender.emit(DetailsInput::Edit(crate::ui::edit::Field::Xml, text.to_string()));
             })
         };
+        highlight_when_first_shown(&view, &buffer);
         let scrolled = gtk::ScrolledWindow::builder().child(&view).vexpand(true).build();
         let problems =
             gtk::Label::builder().xalign(0.0).wrap(true).selectable(true).css_classes(["field-error"]).build();
@@ -81,6 +78,26 @@ impl XmlPage {
         self.problems.set_label(&problems.join("\n"));
         self.problems_bar.set_reveal_child(!problems.is_empty());
     }
+}
+
+/// Reading GtkSourceView's language and style files takes a noticeable part of the
+/// window's start-up, so it waits until the tab is first shown.
+fn highlight_when_first_shown(view: &sourceview5::View, buffer: &sourceview5::Buffer) {
+    let buffer = buffer.clone();
+    let handler = std::rc::Rc::new(std::cell::Cell::new(None));
+    let id = view.connect_map({
+        let handler = handler.clone();
+        move |view| {
+            if let Some(xml) = sourceview5::LanguageManager::default().language("xml") {
+                buffer.set_language(Some(&xml));
+            }
+            follow_dark_style(&buffer);
+            if let Some(id) = handler.take() {
+                view.disconnect(id);
+            }
+        }
+    });
+    handler.set(Some(id));
 }
 
 /// Light or dark highlighting, following the desktop's style as it changes.
