@@ -623,3 +623,38 @@ async fn the_default_network_avoids_a_subnet_and_bridge_already_in_use() {
         sandbox.log()
     );
 }
+
+/// What the new-network wizard asks: the interfaces to forward to, and free subnets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_interfaces_and_subnet_suggestions_leave_out_what_is_taken() {
+    let sandbox = Sandbox::start();
+    for args in [
+        &["ip", "link", "add", "uplink0", "type", "veth", "peer", "name", "spare0"][..],
+        &["ip", "addr", "add", "192.168.123.7/24", "dev", "uplink0"],
+        &["ip", "link", "set", "uplink0", "up"],
+    ] {
+        let out = sandbox.netns_exec(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let conn = sandbox.connect().await;
+    let manager = sandbox.manager(&conn).await;
+
+    // Loopback and the default network's virbr0 are not offered as uplinks.
+    let interfaces = manager.list_host_interfaces().await.unwrap();
+    let shown: Vec<(&str, &str, bool, Vec<&str>)> = interfaces
+        .iter()
+        .map(|i| (i.name.as_str(), i.kind.as_str(), i.up, i.addresses.iter().map(String::as_str).collect()))
+        .collect();
+    assert_eq!(shown, [("spare0", "veth", false, vec![]), ("uplink0", "veth", true, vec!["192.168.123.7/24"])]);
+
+    // 192.168.122.0/24 is the default network's, 123 the host's, 124 an inactive
+    // network's: the suggestion is the next one.
+    let lab = "<network><name>lab</name><ip address='192.168.124.1' prefix='24'/></network>";
+    manager.define_xml(lab).await.unwrap();
+    assert_eq!(manager.suggest_subnet("ipv4").await.unwrap(), "192.168.125.0/24");
+    let v6: ipnetwork::Ipv6Network = manager.suggest_subnet("ipv6").await.unwrap().parse().unwrap();
+    assert_eq!((v6.prefix(), v6.network().octets()[0]), (64, 0xfd));
+    let (kind, message) = kind(manager.suggest_subnet("ipx").await);
+    assert_eq!(kind, ErrorKind::InvalidArgs);
+    assert_eq!(message, "unknown address family 'ipx' (use ipv4 or ipv6)");
+}

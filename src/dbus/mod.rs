@@ -25,4 +25,16 @@ pub struct DhcpLease {
     pub hostname: String,
     pub client_id: String,
 }
+/// One of the host's interfaces, as `ListHostInterfaces` returns it (`(ssbas)`): a
+/// network may forward to it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, zbus::Type)]
+pub struct HostInterface {
+    pub name: String,
+    /// `device` for a physical one, else the kernel's kind (`vlan`, `bond`, `bridge`, ...).
+    pub kind: String,
+    pub up: bool,
+    /// Its addresses in CIDR form (`192.168.1.20/24`).
+    pub addresses: Vec<String>,
+}
+
 pub use names::*;

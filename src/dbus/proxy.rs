@@ -27,6 +27,12 @@ pub trait Manager {
     #[zbus(name = "CreateXML", allow_interactive_auth)]
     fn create_xml(&self, xml: &str) -> zbus::Result<OwnedObjectPath>;
 
+    /// The host's interfaces a network may forward to, by name.
+    fn list_host_interfaces(&self) -> zbus::Result<Vec<crate::dbus::HostInterface>>;
+
+    /// A subnet (`ipv4` or `ipv6`) that no host address or route and no network uses.
+    fn suggest_subnet(&self, family: &str) -> zbus::Result<String>;
+
     /// Applies the firewall rules of every active network again.
     #[zbus(allow_interactive_auth)]
     fn reload(&self) -> zbus::Result<()>;

@@ -9,7 +9,7 @@ use futures_util::TryStreamExt;
 use ipnetwork::IpNetwork;
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::packet_route::address::AddressAttribute;
-use rtnetlink::packet_route::link::{BridgeStpState, InfoKind, LinkAttribute, LinkInfo, LinkMessage};
+use rtnetlink::packet_route::link::{BridgeStpState, InfoKind, LinkAttribute, LinkFlags, LinkInfo, LinkMessage};
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteHeader, RouteType};
 use rtnetlink::{Handle, LinkBridge, LinkMessageBuilder, LinkUnspec, RouteMessageBuilder};
 
@@ -36,6 +36,11 @@ pub struct LinkInfoSummary {
     pub index: u32,
     pub name: String,
     pub is_bridge: bool,
+    /// The kernel's kind of a virtual interface (`bridge`, `vlan`, `bond`, `dummy`, ...);
+    /// `None` for a physical device.
+    pub kind: Option<String>,
+    pub up: bool,
+    pub loopback: bool,
 }
 
 /// An address or route of the host, for collision checks.
@@ -273,12 +278,24 @@ impl Netlink {
 }
 
 fn summarize(message: LinkMessage) -> LinkInfoSummary {
-    let mut summary = LinkInfoSummary { index: message.header.index, name: String::new(), is_bridge: false };
+    let flags = message.header.flags;
+    let mut summary = LinkInfoSummary {
+        index: message.header.index,
+        name: String::new(),
+        is_bridge: false,
+        kind: None,
+        up: flags.contains(LinkFlags::Up),
+        loopback: flags.contains(LinkFlags::Loopback),
+    };
     for attribute in message.attributes {
         match attribute {
             LinkAttribute::IfName(name) => summary.name = name,
             LinkAttribute::LinkInfo(infos) => {
                 summary.is_bridge = infos.iter().any(|i| matches!(i, LinkInfo::Kind(InfoKind::Bridge)));
+                summary.kind = infos.iter().find_map(|i| match i {
+                    LinkInfo::Kind(kind) => Some(kind.to_string()),
+                    _ => None,
+                });
             }
             _ => {}
         }

@@ -9,7 +9,7 @@ use zbus::{ObjectPath, OwnedObjectPath, interface};
 
 use super::registry::Slot;
 use super::service::Service;
-use crate::dbus::DhcpLease;
+use crate::dbus::{DhcpLease, HostInterface};
 use crate::dbus::{ErrorKind, HelperError};
 
 pub struct ManagerObject {
@@ -55,6 +55,21 @@ impl ManagerObject {
     #[zbus(name = "CreateXML", out_args("network"))]
     async fn create_xml(&self, xml: &str, #[zbus(header)] header: Header<'_>) -> Result<OwnedObjectPath, HelperError> {
         self.service.create(&header, xml).await
+    }
+
+    /// The host's interfaces a network may forward to (`<forward dev=...>`), by name:
+    /// every interface but loopback and the bridges of virtnet's own networks.
+    #[zbus(out_args("interfaces"))]
+    async fn list_host_interfaces(&self) -> Result<Vec<HostInterface>, HelperError> {
+        self.service.host_interfaces().await
+    }
+
+    /// A subnet for a new network, `ipv4` (a 192.168.N.0/24) or `ipv6` (a unique local
+    /// fdXX:XXXX:XXXX:N::/64), that overlaps no address or route of the host and no
+    /// network, defined or active.
+    #[zbus(out_args("subnet"))]
+    async fn suggest_subnet(&self, family: &str) -> Result<String, HelperError> {
+        self.service.suggest_subnet(family).await
     }
 
     /// Applies the firewall rules of every active network again (after another tool

@@ -4,8 +4,10 @@
 //! Every changing operation asks the authorizer first and changes nothing when refused
 //! or when any step fails; each logs one line with the network's name and the result.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+use ipnetwork::IpNetwork;
 
 use tracing::{info, warn};
 use uuid::Uuid;
@@ -22,10 +24,11 @@ use super::objects::NetworkObject;
 use super::registry::{NetState, Registry, Slot};
 use super::store::Store;
 use crate::dbus::{
-    ErrorKind, HelperError, MANAGER_INTERFACE, NETWORK_INTERFACE, NetworkEvent, ROOT_PATH, list_flags, xml_flags,
+    ErrorKind, HelperError, HostInterface, MANAGER_INTERFACE, NETWORK_INTERFACE, NetworkEvent, ROOT_PATH, list_flags,
+    xml_flags,
 };
 use crate::model::defaults::os_random;
-use crate::model::{DefinitionError, Network, apply_defaults, parse_definition};
+use crate::model::{DefinitionError, IpDef, Network, apply_defaults, parse_definition};
 
 pub struct Service {
     store: Store,
@@ -65,6 +68,13 @@ fn read_definition(xml: &str) -> Result<Network, HelperError> {
 }
 
 /// One log line per operation.
+/// A fresh random global ID for a unique local IPv6 prefix (RFC 4193 section 3.2).
+fn unique_local_global_id() -> [u8; 5] {
+    let mut id = [0u8; 5];
+    os_random(&mut id);
+    id
+}
+
 fn log_result<T>(operation: &str, network: &str, result: &Result<T, HelperError>) {
     match result {
         Ok(_) => info!(network, "{operation}: done"),
@@ -324,6 +334,62 @@ impl Service {
         self.publish(&slot).await;
         self.emit_event(&slot, NetworkEvent::Started).await;
         Ok(slot.path.clone())
+    }
+
+    /// The host's interfaces a network may forward to: all but loopback and the bridges
+    /// of virtnet's networks.
+    pub async fn host_interfaces(&self) -> Result<Vec<HostInterface>, HelperError> {
+        let ours: HashSet<String> = self
+            .registry
+            .all()
+            .iter()
+            .flat_map(|slot| slot.state().bridge_names().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        let links = self.datapath.netlink.links().await?;
+        let host = self.datapath.netlink.host_networks().await?;
+        let mut interfaces: Vec<HostInterface> = links
+            .into_iter()
+            .filter(|link| !link.loopback && !ours.contains(&link.name))
+            .map(|link| HostInterface {
+                addresses: host
+                    .iter()
+                    .filter(|h| h.kind == HostNetKind::Address && h.dev.as_deref() == Some(link.name.as_str()))
+                    .map(|h| h.net.to_string())
+                    .collect(),
+                kind: link.kind.unwrap_or_else(|| "device".to_owned()),
+                up: link.up,
+                name: link.name,
+            })
+            .collect();
+        interfaces.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(interfaces)
+    }
+
+    /// A free subnet for a new network (see the Manager's SuggestSubnet).
+    pub async fn suggest_subnet(&self, family: &str) -> Result<String, HelperError> {
+        let mut used: Vec<IpNetwork> =
+            self.datapath.netlink.host_networks().await?.into_iter().map(|h| h.net).collect();
+        for slot in self.registry.all() {
+            let state = slot.state();
+            for network in state.config.iter().chain(state.live.iter()) {
+                used.extend(network.ips.iter().filter_map(IpDef::subnet));
+            }
+        }
+        let free = match family {
+            "ipv4" => crate::model::subnet::first_free_private_v4(&used).map(IpNetwork::V4),
+            "ipv6" => {
+                crate::model::subnet::first_free_unique_local_v6(&used, unique_local_global_id()).map(IpNetwork::V6)
+            }
+            other => {
+                return Err(HelperError::new(
+                    ErrorKind::InvalidArgs,
+                    format!("unknown address family '{other}' (use ipv4 or ipv6)"),
+                ));
+            }
+        };
+        free.map(|subnet| subnet.to_string()).ok_or_else(|| {
+            HelperError::new(ErrorKind::SubnetInUse, format!("no free {family} subnet is left to suggest"))
+        })
     }
 
     /// What the active (and starting) networks other than `except` hold.

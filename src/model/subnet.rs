@@ -1,9 +1,9 @@
 //! Subnet arithmetic shared by validation, the helper's collision checks and the
 //! choice of free subnets.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-use ipnetwork::{IpNetwork, Ipv4Network};
+use ipnetwork::{IpNetwork, Ipv4Network, Ipv6Network};
 
 /// `192.168.122.0/24`: a subnet written from its network address.
 pub fn display(subnet: &IpNetwork) -> String {
@@ -26,6 +26,19 @@ pub fn first_free_private_v4(used: &[IpNetwork]) -> Option<Ipv4Network> {
     (122u8..=254).chain(0..122).find_map(|n| {
         let candidate = Ipv4Network::new(Ipv4Addr::new(192, 168, n, 0), 24).ok()?;
         let as_ip = IpNetwork::V4(candidate);
+        (!used.iter().any(|u| overlaps(u, &as_ip))).then_some(candidate)
+    })
+}
+
+/// The first unique local `/64` (RFC 4193: `fd` + the 40-bit `global_id` + a 16-bit
+/// subnet id, counting from 1) that overlaps none of `used`.
+pub fn first_free_unique_local_v6(used: &[IpNetwork], global_id: [u8; 5]) -> Option<Ipv6Network> {
+    (1u16..=u16::MAX).find_map(|subnet_id| {
+        let [g0, g1, g2, g3, g4] = global_id;
+        let [s0, s1] = subnet_id.to_be_bytes();
+        let octets = [0xfd, g0, g1, g2, g3, g4, s0, s1, 0, 0, 0, 0, 0, 0, 0, 0];
+        let candidate = Ipv6Network::new(Ipv6Addr::from(octets), 64).ok()?;
+        let as_ip = IpNetwork::V6(candidate);
         (!used.iter().any(|u| overlaps(u, &as_ip))).then_some(candidate)
     })
 }
@@ -102,5 +115,14 @@ mod tests {
         assert_eq!(first_free_private_v4(&used).unwrap().to_string(), "192.168.124.0/24");
         assert_eq!(first_free_private_v4(&[net("192.168.0.0/16")]), None);
         assert_eq!(nth(&"192.168.5.0/24".parse().unwrap(), 254).to_string(), "192.168.5.254");
+    }
+
+    #[test]
+    fn first_free_unique_local_skips_used_subnets() {
+        let id = [0x12, 0x34, 0x56, 0x78, 0x9a];
+        assert_eq!(first_free_unique_local_v6(&[], id).unwrap().to_string(), "fd12:3456:789a:1::/64");
+        let used = [net("fd12:3456:789a:1::1/64"), net("fd12:3456:789a:2::/63")];
+        assert_eq!(first_free_unique_local_v6(&used, id).unwrap().to_string(), "fd12:3456:789a:4::/64");
+        assert_eq!(first_free_unique_local_v6(&[net("fd00::/8")], id), None);
     }
 }
