@@ -89,14 +89,17 @@ impl EditSession {
 
     /// The index of the `<ip>` the page edits for a family (the first of it).
     fn ip_index(&self, family: Family) -> Option<usize> {
-        self.edited.ips.iter().position(|ip| ip.family() == Some(family))
+        // An <ip> with neither family nor address yet is IPv4, libvirt's default family.
+        self.edited.ips.iter().position(|ip| ip.family().unwrap_or(Family::Ipv4) == family)
     }
 
     fn ip_mut(&mut self, family: Family) -> &mut IpDef {
         let index = match self.ip_index(family) {
             Some(i) => i,
             None => {
-                self.edited.ips.push(IpDef { family: Some(family), ..IpDef::default() });
+                // family='ipv4' is libvirt's default and not written.
+                let family = (family == Family::Ipv6).then_some(family);
+                self.edited.ips.push(IpDef { family, ..IpDef::default() });
                 self.edited.ips.len() - 1
             }
         };
