@@ -7,9 +7,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
+use common::gui::{Binaries, run_driver};
 use common::sandbox::{Sandbox, script};
 
 const LAB: &str = "<network>
@@ -39,30 +39,11 @@ fn the_window_starts_stops_edits_and_deletes_as_the_helper_confirms() {
         ". {dir}/env && kill $SANDBOX_HELPER_PID && while kill -0 $SANDBOX_HELPER_PID 2>/dev/null; do sleep 0.05; done"
     );
     let start_helper = format!("{} helper {dir} >/dev/null", script().display());
-    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/gui/window_e2e.py");
-    let out = Command::new("xvfb-run")
-        // -noreset: Xvfb otherwise resets when its last client leaves (the accessibility
-        // bus launcher connects and leaves at start), refusing the window meanwhile.
-        .args(["-a", "-s", "-noreset -screen 0 1280x800x24", "dbus-run-session", "--", "/usr/bin/python3"])
-        .arg(&driver)
-        .env("VIRTNET_MANAGER", env!("CARGO_BIN_EXE_virtnet-manager"))
-        .env("VIRTNET", env!("CARGO_BIN_EXE_virtnet"))
-        .env("VIRTNETD", env!("CARGO_BIN_EXE_virtnetd"))
-        .env("VIRTNET_CONNECT", sandbox.address())
-        .env("SANDBOX_HELPER_STOP", stop_helper)
-        .env("SANDBOX_HELPER_START", start_helper)
-        .env("GSK_RENDERER", "cairo")
-        // The window's own language, whatever the machine's.
-        .env("LANGUAGE", "en")
-        .env_remove("GTK_A11Y")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}");
-    assert!(
-        out.status.success() && stdout.contains("all steps passed"),
-        "the window's end-to-end run failed:\n{stdout}\n{}\nhelper log:\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        sandbox.log()
+    let binaries = Binaries { manager: env!("CARGO_BIN_EXE_virtnet-manager"), virtnet: env!("CARGO_BIN_EXE_virtnet") };
+    run_driver(
+        &sandbox,
+        "window_e2e.py",
+        &binaries,
+        &[("SANDBOX_HELPER_STOP", stop_helper), ("SANDBOX_HELPER_START", start_helper)],
     );
 }

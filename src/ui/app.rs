@@ -20,6 +20,7 @@ use crate::ui::details::{Details, DetailsInput, DetailsOutput};
 use crate::ui::frame_log::FrameLog;
 use crate::ui::network_list::{NetworkList, NetworkListInput, NetworkListOutput, NetworkRow};
 use crate::ui::texts;
+use crate::ui::wizard::{Wizard, WizardInit, WizardOutput};
 
 pub struct AppInit {
     /// virtnetd's bus (`--connect`); the system bus when `None`.
@@ -47,6 +48,10 @@ pub struct App {
     leaflet: adw::Leaflet,
     toasts: adw::ToastOverlay,
     frame_log: FrameLog,
+    /// The new-network wizard, while it is open.
+    wizard: Option<Controller<Wizard>>,
+    /// A network the wizard created, to select as soon as the list has it.
+    select_when_added: Option<String>,
 }
 
 #[derive(Debug)]
@@ -59,6 +64,9 @@ pub enum AppInput {
     Folded(bool),
     Search,
     About,
+    NewNetwork,
+    /// The wizard closed, having created this network (or nothing).
+    WizardClosed(Option<String>),
     /// A shortcut for the shown network.
     Details(DetailsInput),
 }
@@ -138,6 +146,12 @@ impl Component for App {
                                 set_title_widget = &adw::WindowTitle {
                                     set_title: &gettext("Virtual Networks"),
                                 },
+                                #[name = "new_button"]
+                                pack_start = &gtk::Button {
+                                    set_icon_name: "list-add-symbolic",
+                                    set_tooltip_text: Some(&gettext("New Network (Ctrl+N)")),
+                                    set_action_name: Some("win.new-network"),
+                                },
                                 pack_end = &gtk::MenuButton {
                                     set_icon_name: "open-menu-symbolic",
                                     set_tooltip_text: Some(&gettext("Main Menu")),
@@ -189,6 +203,8 @@ impl Component for App {
             leaflet: adw::Leaflet::new(),
             toasts: adw::ToastOverlay::new(),
             frame_log: FrameLog::start(&root),
+            wizard: None,
+            select_when_added: None,
         };
         let widgets = view_output!();
         widgets.leaflet.page(&widgets.separator).set_navigatable(false);
@@ -196,13 +212,14 @@ impl Component for App {
         model.leaflet = widgets.leaflet.clone();
         model.toasts = widgets.toasts.clone();
         add_actions(&root, &sender);
+        crate::ui::a11y::set_label(&widgets.new_button, &gettext("New Network"));
 
         let events = sender.input_sender().clone();
         relm4::spawn(client::follow(init.address, move |event| events.emit(AppInput::Helper(event))));
         ComponentParts { model, widgets }
     }
 
-    fn update(&mut self, message: AppInput, sender: ComponentSender<Self>, _root: &Self::Root) {
+    fn update(&mut self, message: AppInput, sender: ComponentSender<Self>, root: &Self::Root) {
         match message {
             AppInput::Helper(event) => self.helper_event(event, &sender),
             AppInput::Selected(path) => {
@@ -211,6 +228,17 @@ impl Component for App {
                 self.details.emit(DetailsInput::Show(summary));
                 if path.is_some() {
                     self.leaflet.navigate(adw::NavigationDirection::Forward);
+                }
+            }
+            AppInput::NewNetwork => self.open_wizard(root, &sender),
+            AppInput::WizardClosed(created) => {
+                self.wizard = None;
+                if let Some(path) = created {
+                    if self.networks.contains_key(&path) {
+                        self.show_created(path, &sender);
+                    } else {
+                        self.select_when_added = Some(path);
+                    }
                 }
             }
             AppInput::KeepSelection(path) => {
@@ -286,6 +314,10 @@ impl App {
                 self.networks.insert(path.clone(), summary);
                 if let Some(row) = self.row(&path) {
                     self.list.emit(NetworkListInput::Upsert(row));
+                }
+                if self.select_when_added.as_ref() == Some(&path) {
+                    self.select_when_added = None;
+                    self.show_created(path.clone(), sender);
                 }
                 self.read_subnets(vec![path], sender);
             }
@@ -411,6 +443,31 @@ fn main_menu() -> gio::Menu {
 type Shortcut = (&'static str, &'static [&'static str], fn() -> AppInput);
 
 /// The window's actions and their shortcuts (listed in resources/gtk/help-overlay.ui).
+impl App {
+    /// Selects a network the wizard created and shows it.
+    fn show_created(&mut self, path: String, sender: &ComponentSender<Self>) {
+        self.list.emit(NetworkListInput::Select(Some(path.clone())));
+        sender.input(AppInput::Selected(Some(path)));
+    }
+
+    /// Opens the wizard over the window (once; it needs the helper).
+    fn open_wizard(&mut self, root: &adw::ApplicationWindow, sender: &ComponentSender<Self>) {
+        let Some(client) = self.client.clone() else { return };
+        if self.wizard.is_some() {
+            return;
+        }
+        let init = WizardInit {
+            client,
+            taken: self.networks.values().map(|n| n.name.clone()).collect(),
+            parent: root.clone().upcast(),
+        };
+        self.wizard = Some(Wizard::builder().launch(init).forward(sender.input_sender(), |output| match output {
+            WizardOutput::Created(path) => AppInput::WizardClosed(Some(path)),
+            WizardOutput::Closed => AppInput::WizardClosed(None),
+        }));
+    }
+}
+
 fn add_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) {
     let app = relm4::main_application();
     let quit = gio::SimpleAction::new("quit", None);
@@ -421,7 +478,8 @@ fn add_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) {
     app.add_action(&quit);
     app.set_accels_for_action("app.quit", &["<Control>q"]);
 
-    let actions: [Shortcut; 6] = [
+    let actions: [Shortcut; 7] = [
+        ("new-network", &["<Control>n"], || AppInput::NewNetwork),
         ("search", &["<Control>f"], || AppInput::Search),
         ("about", &[], || AppInput::About),
         ("start", &["<Control>Return"], || AppInput::Details(DetailsInput::Start)),

@@ -100,6 +100,43 @@ impl Client {
     pub async fn leases(&self, path: String) -> Result<Vec<DhcpLease>, HelperError> {
         Ok(self.network(&path).await?.get_dhcp_leases("").await?)
     }
+
+    /// What the wizard starts from: the host's interfaces and free subnets (`None`
+    /// where the helper had none to suggest).
+    pub async fn wizard_facts(&self) -> Result<WizardFacts, HelperError> {
+        let interfaces = self.manager.list_host_interfaces().await?;
+        let ipv4 = self.manager.suggest_subnet("ipv4").await.ok().and_then(|s| s.parse().ok());
+        let ipv6 = self.manager.suggest_subnet("ipv6").await.ok().and_then(|s| s.parse().ok());
+        Ok(WizardFacts { interfaces, ipv4, ipv6 })
+    }
+
+    /// Defines the network, then starts it and sets autostart as asked. If any step
+    /// fails, the definition is removed again, so that a retry starts clean.
+    pub async fn create(&self, xml: String, start: bool, autostart: bool) -> Result<String, HelperError> {
+        let path = self.define(xml).await?;
+        let rest = async {
+            if start {
+                self.start(path.clone()).await?;
+            }
+            if autostart {
+                self.set_autostart(path.clone(), true).await?;
+            }
+            Ok::<(), HelperError>(())
+        };
+        if let Err(error) = rest.await {
+            let _ = self.stop_and_delete(path).await;
+            return Err(error);
+        }
+        Ok(path)
+    }
+}
+
+/// The host's facts the new-network wizard needs from the helper.
+#[derive(Clone, Debug, Default)]
+pub struct WizardFacts {
+    pub interfaces: Vec<crate::dbus::HostInterface>,
+    pub ipv4: Option<ipnetwork::IpNetwork>,
+    pub ipv6: Option<ipnetwork::IpNetwork>,
 }
 
 /// Connects to `address` (or the system bus), follows the helper for as long as the

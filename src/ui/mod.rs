@@ -16,7 +16,9 @@ mod details;
 mod edit;
 mod frame_log;
 mod network_list;
+mod new_network;
 mod texts;
+mod wizard;
 
 pub use edit::{EditSession, Field};
 

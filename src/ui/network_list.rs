@@ -159,6 +159,14 @@ impl SimpleComponent for NetworkList {
                          computer or keep them to themselves.",
                     )),
                     add_css_class: "compact",
+                    #[wrap(Some)]
+                    set_child = &gtk::Button {
+                        set_label: &gettext("Create Network"),
+                        set_halign: gtk::Align::Center,
+                        add_css_class: "pill",
+                        add_css_class: "suggested-action",
+                        set_action_name: Some("win.new-network"),
+                    },
                 },
                 #[watch]
                 set_visible_child_name: if model.rows.is_empty() { "empty" } else { "list" },

@@ -88,5 +88,6 @@ pub fn xmllint() -> &'static str {
     "/usr/bin/xmllint"
 }
 
+pub mod gui;
 pub mod net;
 pub mod sandbox;

@@ -190,3 +190,70 @@ fn node_small(cr: &cairo::Context, fg: &gtk::gdk::RGBA, cx: f64, cy: f64, w: f64
     let text = if line.is_empty() { title.to_owned() } else { format!("{title} · {line}") };
     label(cr, &text, cx, cy + 4.0, 11.0, w - 10.0);
 }
+
+/// How a kind of network connects guests to the LAN, for the wizard's small pictures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Out only, through this computer's address (NAT).
+    OutOnly,
+    /// Both ways (routed, open).
+    BothWays,
+    /// No way out (isolated).
+    None,
+}
+
+/// A small picture for a mode card: LAN — switch — guest, the first link showing the
+/// direction traffic may take (or crossed out).
+pub fn draw_mode(reach: Reach, widget: &gtk::DrawingArea, cr: &cairo::Context, width: i32, height: i32) {
+    #[allow(deprecated)]
+    let fg = widget.style_context().color();
+    let (w, h) = (f64::from(width), f64::from(height));
+    let mid = h / 2.0;
+    let box_w = ((w - 40.0) / 3.0).min(90.0);
+    let xs = [box_w / 2.0 + 4.0, w / 2.0, w - box_w / 2.0 - 4.0];
+    let (lan, switch, guest) = (gettext("LAN"), gettext("Switch"), gettext("Guest"));
+    let alpha = |cr: &cairo::Context, a: f64| {
+        cr.set_source_rgba(f64::from(fg.red()), f64::from(fg.green()), f64::from(fg.blue()), a);
+    };
+    let (from, to) = (xs[0] + box_w / 2.0, xs[1] - box_w / 2.0);
+    match reach {
+        Reach::None => {
+            alpha(cr, 0.5);
+            cr.set_line_width(2.0);
+            let c = (from + to) / 2.0;
+            cr.move_to(c - 6.0, mid - 6.0);
+            cr.line_to(c + 6.0, mid + 6.0);
+            cr.move_to(c + 6.0, mid - 6.0);
+            cr.line_to(c - 6.0, mid + 6.0);
+            let _ = cr.stroke();
+        }
+        Reach::OutOnly | Reach::BothWays => {
+            link(cr, &fg, from, mid, to, mid, false);
+            alpha(cr, 0.8);
+            let arrow = |cr: &cairo::Context, tip: f64, dir: f64| {
+                cr.move_to(tip, mid);
+                cr.line_to(tip + 7.0 * dir, mid - 5.0);
+                cr.line_to(tip + 7.0 * dir, mid + 5.0);
+                cr.close_path();
+                let _ = cr.fill();
+            };
+            arrow(cr, from + 1.0, 1.0);
+            if reach == Reach::BothWays {
+                arrow(cr, to - 1.0, -1.0);
+            }
+        }
+    }
+    link(cr, &fg, xs[1] + box_w / 2.0, mid, xs[2] - box_w / 2.0, mid, false);
+    let faded = reach == Reach::None;
+    for (x, title) in xs.iter().zip([&lan, &switch, &guest]) {
+        let lan_box = *title == lan;
+        rounded(cr, x - box_w / 2.0, mid - 15.0, box_w, 30.0, 6.0);
+        alpha(cr, if lan_box && faded { 0.02 } else { 0.08 });
+        let _ = cr.fill_preserve();
+        alpha(cr, if lan_box && faded { 0.2 } else { 0.5 });
+        cr.set_line_width(1.0);
+        let _ = cr.stroke();
+        alpha(cr, if lan_box && faded { 0.35 } else { 1.0 });
+        label(cr, title, *x, mid + 4.0, 11.0, box_w - 8.0);
+    }
+}

@@ -12,7 +12,7 @@ use crate::ui::a11y;
 pub struct CheckedEntry {
     pub row: adw::EntryRow,
     error: gtk::Label,
-    error_row: gtk::ListBoxRow,
+    error_row: adw::PreferencesRow,
     handler: glib::SignalHandlerId,
 }
 
@@ -21,8 +21,10 @@ impl CheckedEntry {
         let row = adw::EntryRow::builder().title(title).build();
         let handler = row.connect_changed(move |row| on_change(row.text().to_string()));
         let error = gtk::Label::builder().xalign(0.0).wrap(true).css_classes(["field-error"]).build();
+        // A PreferencesRow, not a plain ListBoxRow: libadwaita 1.2 puts only those in the
+        // group's list, right under the field; others go below the whole list.
         let error_row =
-            gtk::ListBoxRow::builder().activatable(false).selectable(false).visible(false).child(&error).build();
+            adw::PreferencesRow::builder().activatable(false).selectable(false).visible(false).child(&error).build();
         error.set_margin_start(12);
         error.set_margin_end(12);
         error.set_margin_top(6);
@@ -84,6 +86,8 @@ pub fn switch_row(title: &str, subtitle: Option<&str>) -> (adw::ActionRow, gtk::
 pub struct RecordList {
     pub expander: adw::ExpanderRow,
     records: Vec<adw::ActionRow>,
+    /// What `records` show, so that showing the same again changes nothing.
+    shown: Option<Vec<(String, String)>>,
     inputs: Vec<adw::EntryRow>,
     add_row: adw::ActionRow,
     error: gtk::Label,
@@ -116,6 +120,7 @@ impl RecordList {
         let mut list = RecordList {
             expander,
             records: Vec::new(),
+            shown: None,
             inputs,
             add_row,
             error,
@@ -134,6 +139,10 @@ impl RecordList {
 
     /// Shows these records (title, subtitle), replacing the ones shown.
     pub fn set_records(&mut self, records: &[(String, String)]) {
+        if self.shown.as_deref() == Some(records) {
+            return;
+        }
+        self.shown = Some(records.to_vec());
         for row in self.records.drain(..) {
             self.expander.remove(&row);
         }

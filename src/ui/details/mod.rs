@@ -4,13 +4,13 @@
 //! the helper goes through [`Client`] and reports failure with the helper's own message.
 
 mod addresses;
-mod diagram;
-mod dialogs;
+pub(crate) mod diagram;
+pub(crate) mod dialogs;
 mod dns;
-mod fields;
+pub(crate) mod fields;
 mod leases;
 mod overview;
-mod xml;
+pub(crate) mod xml;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -265,7 +265,10 @@ impl Component for Details {
         let ipv6 = AddressSection::new(Family::Ipv6, &input);
         let dns = DnsSection::new(&input);
         let lease_list = LeasesSection::new();
-        let xml = XmlPage::new(&input);
+        let xml = {
+            let input = input.clone();
+            XmlPage::new(move |text| input.emit(DetailsInput::Edit(Field::Xml, text)))
+        };
 
         let diagram = Rc::new(RefCell::new(Diagram::default()));
         let diagram_area = gtk::DrawingArea::builder().content_height(150).css_classes(["card", "diagram"]).build();

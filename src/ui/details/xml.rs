@@ -8,7 +8,6 @@ use relm4::gtk;
 use relm4::gtk::glib;
 use sourceview5::prelude::*;
 
-use super::DetailsInput;
 use crate::ui::a11y;
 
 pub struct XmlPage {
@@ -20,7 +19,8 @@ pub struct XmlPage {
 }
 
 impl XmlPage {
-    pub fn new(sender: &relm4::Sender<DetailsInput>) -> Self {
+    /// `on_edit` gets the whole text after every edit by the user.
+    pub fn new(on_edit: impl Fn(String) + 'static) -> Self {
         let buffer = sourceview5::Buffer::new(None);
         let view = sourceview5::View::builder()
             .buffer(&buffer)
@@ -35,13 +35,9 @@ impl XmlPage {
             .vexpand(true)
             .build();
         a11y::set_label(&view, &gettext("Definition as XML"));
-        let changed_handler = {
-            let sender = sender.clone();
-            buffer.connect_changed(move |buffer| {
-                let text = buffer.text(&buffer.start_iter(), &buffer.end_iter(), true);
-                sender.emit(DetailsInput::Edit(crate::ui::edit::Field::Xml, text.to_string()));
-            })
-        };
+        let changed_handler = buffer.connect_changed(move |buffer| {
+            on_edit(buffer.text(&buffer.start_iter(), &buffer.end_iter(), true).to_string());
+        });
         highlight_when_first_shown(&view, &buffer);
         let scrolled = gtk::ScrolledWindow::builder().child(&view).vexpand(true).build();
         let problems =

@@ -1,0 +1,343 @@
+//! The new-network wizard: a modal window with one page per step (name and kind,
+//! connection to the outside, addresses, DNS, review). Every field is checked as it is
+//! typed; Next and Create stay disabled until the page is valid; Escape cancels.
+//! Create defines, starts and sets autostart as chosen, and if anything fails it removes
+//! the definition again and returns to the page the helper's error concerns.
+
+mod pages;
+
+use gettextrs::gettext;
+use relm4::adw;
+use relm4::adw::prelude::*;
+use relm4::gtk;
+use relm4::prelude::*;
+
+use self::pages::{AddressesPage, DnsPage, ForwardPage, Input, ModePage, ReviewPage};
+use crate::dbus::HelperError;
+use crate::model::Family;
+use crate::ui::client::{Client, WizardFacts};
+use crate::ui::new_network::{Mode, NewNetwork, Page, page_of_error};
+
+pub struct WizardInit {
+    pub client: Client,
+    /// The names networks already have.
+    pub taken: Vec<String>,
+    pub parent: gtk::Window,
+}
+
+#[derive(Clone, Debug)]
+pub enum WizardInput {
+    Name(String),
+    Mode(Mode),
+    Uplink(Option<String>),
+    Network(Family, String),
+    Dhcp(Family, bool),
+    RangeStart(Family, String),
+    RangeEnd(Family, String),
+    AddHost(Vec<String>),
+    RemoveHost(usize),
+    Ipv6(bool),
+    Domain(String),
+    LocalOnly(bool),
+    AddDnsHost(Vec<String>),
+    RemoveDnsHost(usize),
+    Xml(String),
+    Next,
+    Back,
+    Cancel,
+}
+
+#[derive(Debug)]
+pub enum WizardOutput {
+    /// The network was created (its object path); the wizard has closed.
+    Created(String),
+    Closed,
+}
+
+#[derive(Debug)]
+pub enum WizardCommand {
+    Facts(Result<WizardFacts, HelperError>),
+    Created(Result<String, HelperError>),
+}
+
+pub struct Wizard {
+    client: Client,
+    new: NewNetwork,
+    page: Page,
+    creating: bool,
+    /// The helper's message after a failed Create.
+    failure: Option<String>,
+    mode_page: ModePage,
+    forward_page: ForwardPage,
+    addresses_page: AddressesPage,
+    dns_page: DnsPage,
+    review_page: ReviewPage,
+    stack: gtk::Stack,
+    input: Input,
+}
+
+#[relm4::component(pub)]
+impl Component for Wizard {
+    type Init = WizardInit;
+    type Input = WizardInput;
+    type Output = WizardOutput;
+    type CommandOutput = WizardCommand;
+
+    view! {
+        adw::Window {
+            set_title: Some(&gettext("New Network")),
+            set_modal: true,
+            set_transient_for: Some(&init.parent),
+            set_default_width: 640,
+            set_default_height: 760,
+            connect_close_request[sender] => move |_| {
+                sender.input(WizardInput::Cancel);
+                gtk::glib::Propagation::Stop
+            },
+
+            gtk::Box {
+                set_orientation: gtk::Orientation::Vertical,
+
+                adw::HeaderBar {
+                    set_show_end_title_buttons: false,
+                    set_show_start_title_buttons: false,
+                    pack_start = &gtk::Button {
+                        set_label: &gettext("Cancel"),
+                        set_tooltip_text: Some(&gettext("Cancel (Escape)")),
+                        connect_clicked => WizardInput::Cancel,
+                    },
+                    pack_start = &gtk::Button {
+                        set_label: &gettext("Back"),
+                        set_tooltip_text: Some(&gettext("Back (Alt+Left)")),
+                        #[watch]
+                        set_visible: model.page != Page::NameAndMode,
+                        #[watch]
+                        set_sensitive: !model.creating,
+                        connect_clicked => WizardInput::Back,
+                    },
+                    #[wrap(Some)]
+                    set_title_widget = &adw::WindowTitle {
+                        set_title: &gettext("New Network"),
+                        #[watch]
+                        set_subtitle: &model.page_subtitle(),
+                    },
+                    #[name = "next_button"]
+                    pack_end = &gtk::Button {
+                        add_css_class: "suggested-action",
+                        set_tooltip_text: Some(&gettext("Go on (Enter in a field, or Ctrl+Enter)")),
+                        #[watch]
+                        set_label: &if model.page == Page::Review { gettext("Create") } else { gettext("Next") },
+                        #[watch]
+                        set_sensitive: !model.creating && model.new.page_is_valid(model.page),
+                        connect_clicked => WizardInput::Next,
+                    },
+                    pack_end = &gtk::Spinner {
+                        #[watch]
+                        set_visible: model.creating,
+                        #[watch]
+                        set_spinning: model.creating,
+                    },
+                },
+
+                gtk::Revealer {
+                    #[watch]
+                    set_reveal_child: model.failure.is_some(),
+                    gtk::Label {
+                        add_css_class: "wizard-failure",
+                        set_wrap: true,
+                        set_xalign: 0.0,
+                        set_selectable: true,
+                        #[watch]
+                        set_label: model.failure.as_deref().unwrap_or_default(),
+                    },
+                },
+
+                append: &model.stack.clone(),
+            },
+        }
+    }
+
+    fn init(init: WizardInit, root: Self::Root, sender: ComponentSender<Self>) -> ComponentParts<Self> {
+        let input = Input::new(sender.input_sender().clone());
+        let stack = gtk::Stack::builder()
+            .transition_type(gtk::StackTransitionType::SlideLeftRight)
+            .vexpand(true)
+            .hhomogeneous(false)
+            .vhomogeneous(false)
+            .build();
+        let mode_page = ModePage::new(&input);
+        let forward_page = ForwardPage::new(&input);
+        let addresses_page = AddressesPage::new(&input);
+        let dns_page = DnsPage::new(&input);
+        let review_page = ReviewPage::new(&input);
+        stack.add_named(&mode_page.root, Some(Page::NameAndMode.id()));
+        stack.add_named(&forward_page.root, Some(Page::Forward.id()));
+        stack.add_named(&addresses_page.root, Some(Page::Addresses.id()));
+        stack.add_named(&dns_page.root, Some(Page::Dns.id()));
+        stack.add_named(&review_page.root, Some(Page::Review.id()));
+
+        let client = init.client.clone();
+        let mut model = Wizard {
+            client: init.client.clone(),
+            new: NewNetwork::new(init.taken.clone(), None, None),
+            page: Page::NameAndMode,
+            creating: false,
+            failure: None,
+            mode_page,
+            forward_page,
+            addresses_page,
+            dns_page,
+            review_page,
+            stack,
+            input,
+        };
+        let widgets = view_output!();
+        // Enter in a field goes on, as in any dialog.
+        root.set_default_widget(Some(&widgets.next_button));
+
+        // Escape cancels, as in any dialog; Ctrl+Enter goes on and Alt+Left back from
+        // anywhere (Enter in a field goes on too: Next is the default widget). No
+        // mnemonics: GTK 4.8 then names the buttons "_Next Next" for screen readers.
+        let keys = gtk::ShortcutController::new();
+        let shortcuts =
+            [("Escape", WizardInput::Cancel), ("<Control>Return", WizardInput::Next), ("<Alt>Left", WizardInput::Back)];
+        for (trigger, message) in shortcuts {
+            let sender = sender.clone();
+            keys.add_shortcut(gtk::Shortcut::new(
+                gtk::ShortcutTrigger::parse_string(trigger),
+                Some(gtk::CallbackAction::new(move |_, _| {
+                    sender.input(message.clone());
+                    gtk::glib::Propagation::Stop
+                })),
+            ));
+        }
+        root.add_controller(keys);
+
+        sender.oneshot_command(async move { WizardCommand::Facts(client.wizard_facts().await) });
+        model.refresh();
+        model.mode_page.focus();
+        root.present();
+        ComponentParts { model, widgets }
+    }
+
+    fn update(&mut self, message: WizardInput, sender: ComponentSender<Self>, root: &Self::Root) {
+        match message {
+            WizardInput::Name(text) => self.new.set_name(&text),
+            WizardInput::Mode(mode) => self.new.set_mode(mode),
+            WizardInput::Uplink(dev) => self.new.set_forward_dev(dev.as_deref()),
+            WizardInput::Network(family, text) => self.new.set_network(family, &text),
+            WizardInput::Dhcp(family, on) => self.new.set_dhcp(family, on),
+            WizardInput::RangeStart(family, text) => self.new.set_range_start(family, &text),
+            WizardInput::RangeEnd(family, text) => self.new.set_range_end(family, &text),
+            WizardInput::AddHost(values) => {
+                let [mac, ip, name] = values.as_slice() else { return };
+                let result = self.new.add_host(mac, ip, name);
+                self.addresses_page.host_added(result);
+            }
+            WizardInput::RemoveHost(index) => self.new.remove_host(index),
+            WizardInput::Ipv6(on) => self.new.set_ipv6(on),
+            WizardInput::Domain(text) => self.new.set_domain(&text),
+            WizardInput::LocalOnly(on) => self.new.set_local_only(on),
+            WizardInput::AddDnsHost(values) => {
+                let [name, ip] = values.as_slice() else { return };
+                let result = self.new.add_dns_host(ip, name);
+                self.dns_page.record_added(result);
+            }
+            WizardInput::RemoveDnsHost(index) => self.new.remove_dns_host(index),
+            WizardInput::Xml(text) => self.new.set_xml(&text),
+            WizardInput::Next if self.creating || !self.new.page_is_valid(self.page) => {}
+            WizardInput::Next if self.page == Page::Review => self.create(&sender),
+            WizardInput::Next => {
+                let pages = self.new.pages();
+                let next = pages.iter().skip_while(|p| **p != self.page).nth(1).copied();
+                if let Some(next) = next {
+                    self.go_to(next);
+                }
+            }
+            WizardInput::Back if !self.creating => {
+                let pages = self.new.pages();
+                let previous = pages.iter().take_while(|p| **p != self.page).last().copied();
+                if let Some(previous) = previous {
+                    self.go_to(previous);
+                }
+            }
+            WizardInput::Back => {}
+            WizardInput::Cancel if self.creating => {}
+            WizardInput::Cancel => {
+                root.destroy();
+                let _ = sender.output(WizardOutput::Closed);
+                return;
+            }
+        }
+        self.refresh();
+    }
+
+    fn update_cmd(&mut self, message: WizardCommand, sender: ComponentSender<Self>, root: &Self::Root) {
+        match message {
+            WizardCommand::Facts(Ok(facts)) => {
+                self.forward_page.set_interfaces(facts.interfaces);
+                self.new.suggest(facts.ipv4, facts.ipv6);
+            }
+            WizardCommand::Facts(Err(error)) => self.failure = Some(error.message),
+            WizardCommand::Created(Ok(path)) => {
+                root.destroy();
+                let _ = sender.output(WizardOutput::Created(path));
+                return;
+            }
+            WizardCommand::Created(Err(error)) => {
+                self.creating = false;
+                let page = page_of_error(error.kind);
+                self.failure = Some(error.message);
+                self.go_to(page);
+            }
+        }
+        self.refresh();
+    }
+}
+
+impl Wizard {
+    fn page_subtitle(&self) -> String {
+        let pages = self.new.pages();
+        let number = pages.iter().position(|p| *p == self.page).map_or(1, |i| i + 1);
+        gettext("Step {n} of {count}: {page}")
+            .replace("{n}", &number.to_string())
+            .replace("{count}", &pages.len().to_string())
+            .replace("{page}", &self.page.title())
+    }
+
+    fn go_to(&mut self, page: Page) {
+        self.page = page;
+        self.stack.set_visible_child_name(page.id());
+        if page == Page::Review {
+            let (review, new) = (&self.review_page, &self.new);
+            self.input.quietly(|| review.load_xml(new));
+        }
+        match page {
+            Page::NameAndMode => self.mode_page.focus(),
+            Page::Addresses => self.addresses_page.focus(),
+            Page::Dns => self.dns_page.focus(),
+            Page::Forward | Page::Review => {}
+        }
+    }
+
+    /// Shows the choices on every page.
+    fn refresh(&mut self) {
+        let input = self.input.clone();
+        input.quietly(|| {
+            self.mode_page.refresh(&self.new);
+            self.forward_page.refresh(&self.new);
+            self.addresses_page.refresh(&self.new);
+            self.dns_page.refresh(&self.new);
+            self.review_page.refresh(&self.new);
+        });
+    }
+
+    fn create(&mut self, sender: &ComponentSender<Self>) {
+        self.creating = true;
+        self.failure = None;
+        let client = self.client.clone();
+        let xml = self.new.xml();
+        let (start, autostart) = (self.review_page.start_now.is_active(), self.review_page.autostart.is_active());
+        sender.oneshot_command(async move { WizardCommand::Created(client.create(xml, start, autostart).await) });
+    }
+}

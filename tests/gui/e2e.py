@@ -1,0 +1,155 @@
+"""What the end-to-end drivers share: waiting, walking the accessibility tree, finding
+and using widgets, and asking the helper through the `virtnet` CLI.
+
+Environment: VIRTNET (the CLI binary), VIRTNET_CONNECT (the sandbox's bus).
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+import pyatspi
+
+TIMEOUT = 20
+
+
+def fail(message):
+    print("FAIL: " + message, flush=True)
+    sys.exit(1)
+
+
+def step(message):
+    print("ok: " + message, flush=True)
+
+
+def cli(*args):
+    out = subprocess.run([os.environ["VIRTNET"], *args], capture_output=True, text=True)
+    if out.returncode != 0:
+        fail(f"virtnet {' '.join(args)}: {out.stderr.strip()}")
+    return out.stdout
+
+
+def wait_for(what, condition, timeout=TIMEOUT):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            value = condition()
+        except Exception:  # the tree changes under us while we read it
+            value = None
+        if value:
+            return value
+        time.sleep(0.02)
+    fail("timed out waiting for " + what)
+
+
+def walk(node):
+    yield node
+    for child in node:
+        if child is not None:
+            yield from walk(child)
+
+
+def shown(node):
+    """Shown at all: GTK 4.8 leaves hidden widgets (set_visible(false)) out of the tree
+    and gives never-shown ones empty extents. (A stack page shown once keeps its
+    extents: do not test those.)"""
+    extents = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    return extents.width > 0 and extents.height > 0
+
+
+def inside_window(node):
+    """Within its window's bounds: a closed revealer slides its child out of them."""
+    extents = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    window = node
+    while window.getRoleName() not in ("frame", "dialog", "alert", "application"):
+        window = window.parent
+    frame = window.queryComponent().getExtents(pyatspi.DESKTOP_COORDS) if window.getRoleName() != "application" else extents
+    return (
+        extents.width > 0
+        and extents.height > 0
+        and extents.y + extents.height <= frame.y + frame.height
+        and extents.x + extents.width <= frame.x + frame.width
+    )
+
+
+def find(root, role, name=None, contains=None):
+    for node in walk(root):
+        if role is not None and node.getRoleName() != role:
+            continue
+        if name is not None and node.name != name:
+            continue
+        if contains is not None and contains not in node.name:
+            continue
+        if shown(node):
+            return node
+    return None
+
+
+def sensitive(node):
+    return node.getState().contains(pyatspi.STATE_SENSITIVE)
+
+
+def checked(node):
+    return node.getState().contains(pyatspi.STATE_CHECKED)
+
+
+def do(node, action):
+    actions = node.queryAction()
+    for i in range(actions.nActions):
+        if actions.getName(i) == action:
+            actions.doAction(i)
+            return
+    fail(f"{node.getRoleName()} {node.name!r} has no action {action}")
+
+
+def the_app():
+    def look():
+        for app in pyatspi.Registry.getDesktop(0):
+            if app is not None and app.name == "virtnet-manager":
+                return app
+        return None
+
+    return wait_for("the window on the accessibility bus", look)
+
+
+def network_list(app):
+    return wait_for("the network list", lambda: find(app, "list", "Virtual networks"))
+
+
+def row_texts(item):
+    return [n.name for n in walk(item) if n.getRoleName() == "label"]
+
+
+def row_of(app, name):
+    listing = network_list(app)
+    for index, item in enumerate(listing):
+        texts = row_texts(item)
+        if texts and texts[0] == name:
+            return listing, index, texts
+    return None
+
+
+def info(name):
+    """`virtnet net-info NAME` as a dict."""
+    lines = cli("net-info", name).splitlines()
+    return {k.strip(): v.strip() for k, v in (l.split(":", 1) for l in lines if ":" in l)}
+
+
+def click_at(node):
+    """Clicks the middle of a widget with the pointer, for widgets GTK 4.8 gives no
+    accessible action (check buttons). Without a window manager every window sits at
+    the screen's origin, so window coordinates are screen coordinates."""
+    extents = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    x, y = extents.x + extents.width // 2, extents.y + extents.height // 2
+    subprocess.run(["xdotool", "mousemove", str(x), str(y), "click", "1"], check=True)
+
+
+def run(steps):
+    """Starts the window, runs `steps(app)` on it, and closes it whatever happens."""
+    window = subprocess.Popen([os.environ["VIRTNET_MANAGER"]])
+    try:
+        steps(the_app())
+    finally:
+        window.terminate()
+        window.wait()
