@@ -44,8 +44,18 @@ def wait_for(what, condition, timeout=TIMEOUT):
 
 
 def walk(node):
+    """The node and everything below it. A window just destroyed can linger in the tree
+    and fail when asked (GTK 4.8): what fails is skipped, not the whole walk."""
     yield node
-    for child in node:
+    try:
+        count = node.childCount
+    except Exception:
+        return
+    for index in range(count):
+        try:
+            child = node.getChildAtIndex(index)
+        except Exception:
+            continue
         if child is not None:
             yield from walk(child)
 
@@ -73,15 +83,21 @@ def inside_window(node):
     )
 
 
+def matches(node, role, name, contains):
+    try:
+        return (
+            (role is None or node.getRoleName() == role)
+            and (name is None or node.name == name)
+            and (contains is None or contains in node.name)
+            and shown(node)
+        )
+    except Exception:  # gone while we looked
+        return False
+
+
 def find(root, role, name=None, contains=None):
     for node in walk(root):
-        if role is not None and node.getRoleName() != role:
-            continue
-        if name is not None and node.name != name:
-            continue
-        if contains is not None and contains not in node.name:
-            continue
-        if shown(node):
+        if matches(node, role, name, contains):
             return node
     return None
 
