@@ -6,8 +6,21 @@ use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-/// Replaces `path` with `contents` atomically (mode 0644).
+/// Replaces `path` with `contents` atomically (mode 0644), and durably: synced to disk
+/// before and after the rename.
 pub fn atomic_write(path: &Path, contents: &[u8]) -> io::Result<()> {
+    write_via_temp(path, contents, true)
+}
+
+/// Replaces `path` so readers see the old or the new contents, never a mix, without
+/// waiting for the disk: for files that are regenerated whenever they are needed.
+pub fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
+    write_via_temp(path, contents, false)
+}
+
+/// Writes a temp file beside `path` and renames it over `path`; the temp file goes if
+/// any step fails. `durable` syncs the file and its folder.
+fn write_via_temp(path: &Path, contents: &[u8], durable: bool) -> io::Result<()> {
     let dir = path.parent().ok_or_else(|| io::Error::other("path has no folder"))?;
     let file_name = path.file_name().ok_or_else(|| io::Error::other("path has no file name"))?;
     let mut temp_name = std::ffi::OsString::from(".");
@@ -18,26 +31,12 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> io::Result<()> {
     let result = (|| {
         let mut file = OpenOptions::new().write(true).create(true).truncate(true).mode(0o644).open(&temp)?;
         file.write_all(contents)?;
-        file.sync_all()?;
+        if durable {
+            file.sync_all()?;
+        }
         fs::rename(&temp, path)?;
-        sync_dir(dir)
+        if durable { sync_dir(dir) } else { Ok(()) }
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
-}
-
-/// Replaces `path` so readers see the old or the new contents, never a mix, without
-/// waiting for the disk: for files that are regenerated whenever they are needed.
-pub fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let dir = path.parent().ok_or_else(|| io::Error::other("path has no folder"))?;
-    let file_name = path.file_name().ok_or_else(|| io::Error::other("path has no file name"))?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(file_name);
-    temp_name.push(format!(".tmp{}", std::process::id()));
-    let temp = dir.join(temp_name);
-    let result = fs::write(&temp, contents).and_then(|()| fs::rename(&temp, path));
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
