@@ -17,7 +17,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 use zbus::fdo::{ObjectManager, RequestNameFlags, RequestNameReply};
 
 pub mod auth;
@@ -104,7 +104,10 @@ async fn run(options: Options) -> Result<(), String> {
     server.at(ROOT_PATH, ManagerObject::new(service.clone())).await.map_err(|e| e.to_string())?;
     service.recover(first_run).await.map_err(|e| e.message)?;
     service.autostart().await;
-    lease_watch::spawn(service.clone())?;
+    // Without the watch, leases are still read on request; only the signal is missing.
+    if let Err(e) = lease_watch::spawn(service.clone()) {
+        warn!("DHCPLeasesChanged will not be sent: {e}");
+    }
 
     // The name is taken only once every object is in place and autostart has run, so a
     // client that sees the name sees the whole state (bus activation queues its calls

@@ -67,7 +67,6 @@ fn read_definition(xml: &str) -> Result<Network, HelperError> {
     })
 }
 
-/// One log line per operation.
 /// A fresh random global ID for a unique local IPv6 prefix (RFC 4193 section 3.2).
 fn unique_local_global_id() -> [u8; 5] {
     let mut id = [0u8; 5];
@@ -75,6 +74,7 @@ fn unique_local_global_id() -> [u8; 5] {
     id
 }
 
+/// One log line per operation.
 fn log_result<T>(operation: &str, network: &str, result: &Result<T, HelperError>) {
     match result {
         Ok(_) => info!(network, "{operation}: done"),
@@ -369,11 +369,13 @@ impl Service {
     pub async fn suggest_subnet(&self, family: &str) -> Result<String, HelperError> {
         let mut used: Vec<IpNetwork> =
             self.datapath.netlink.host_networks().await?.into_iter().map(|h| h.net).collect();
-        for slot in self.registry.all() {
-            let state = slot.state();
-            for network in state.config.iter().chain(state.live.iter()) {
-                used.extend(network.ips.iter().filter_map(IpDef::subnet));
-            }
+        // Every network's subnets, defined, active or starting right now.
+        let starting: Vec<Arc<Network>> =
+            self.starting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).values().cloned().collect();
+        let states: Vec<NetState> = self.registry.all().iter().map(|slot| slot.state()).collect();
+        let networks = states.iter().flat_map(|state| state.config.iter().chain(state.live.iter())).chain(&starting);
+        for network in networks {
+            used.extend(network.ips.iter().filter_map(IpDef::subnet));
         }
         let free = match family {
             "ipv4" => crate::model::subnet::first_free_private_v4(&used).map(IpNetwork::V4),
