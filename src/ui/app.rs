@@ -458,7 +458,7 @@ impl App {
         }
         let init = WizardInit {
             client,
-            taken: self.networks.values().map(|n| n.name.clone()).collect(),
+            existing: self.networks.values().map(|n| (n.uuid.parse().unwrap_or_default(), n.name.clone())).collect(),
             parent: root.clone().upcast(),
         };
         self.wizard = Some(Wizard::builder().launch(init).forward(sender.input_sender(), |output| match output {

@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use gettextrs::gettext;
 use ipnetwork::IpNetwork;
+use uuid::Uuid;
 
 use crate::dbus::ErrorKind;
 use crate::model::forward::ForwardMode;
@@ -130,6 +131,10 @@ pub struct NewNetwork {
     session: EditSession,
     mode: Mode,
     taken: Vec<String>,
+    /// The UUIDs networks already have, with their names: XML edited on the review page
+    /// must not carry one, or Create would redefine that network (and a failed start
+    /// would then remove it).
+    taken_uuids: Vec<(Uuid, String)>,
     /// Text of the network fields that does not parse, by family.
     unparsed: Vec<(Family, String)>,
     /// The domain follows the name until it is edited.
@@ -149,6 +154,7 @@ impl NewNetwork {
             session: EditSession::new(definition),
             mode: Mode::Nat,
             taken,
+            taken_uuids: Vec::new(),
             unparsed: Vec::new(),
             domain_follows_name: true,
             local_only: true,
@@ -158,6 +164,11 @@ impl NewNetwork {
         new.set_domain_text(&name);
         new.suggest(suggested_ipv4, suggested_ipv6);
         new
+    }
+
+    /// The networks that exist (UUID, name), whose UUIDs a new network must not reuse.
+    pub fn set_existing(&mut self, networks: Vec<(Uuid, String)>) {
+        self.taken_uuids = networks;
     }
 
     pub fn definition(&self) -> &Network {
@@ -415,6 +426,14 @@ impl NewNetwork {
         problems.extend(self.error(Field::Name).filter(|_| self.session.error(Field::Name).is_none()));
         problems.extend(self.session.all_problems());
         problems.extend(self.addresses_missing());
+        let uuid = self.definition().uuid;
+        if let Some((uuid, name)) = self.taken_uuids.iter().find(|(taken, _)| Some(*taken) == uuid) {
+            problems.push(
+                gettext("uuid: network '{name}' already has {uuid}; remove the <uuid> line and the new network gets its own")
+                    .replace("{name}", name)
+                    .replace("{uuid}", &uuid.to_string()),
+            );
+        }
         problems
     }
 
@@ -657,6 +676,21 @@ mod tests {
         assert_eq!(page_of_error(ErrorKind::SubnetInUse), Page::Addresses);
         assert_eq!(page_of_error(ErrorKind::NameInUse), Page::NameAndMode);
         assert_eq!(page_of_error(ErrorKind::Firewall), Page::Review);
+    }
+
+    #[test]
+    fn an_existing_networks_uuid_is_refused() {
+        let mut new = fresh();
+        let uuid: Uuid = "4e1a5e7c-4bbd-4a3f-9c1e-0d8f3f0a1b2c".parse().unwrap();
+        new.set_existing(vec![(uuid, "default".into())]);
+        new.set_xml(&new.xml().replace("<name>network</name>", &format!("<name>network</name><uuid>{uuid}</uuid>")));
+        assert_eq!(
+            new.problems(),
+            [format!(
+                "uuid: network 'default' already has {uuid}; remove the <uuid> line and the new network gets its own"
+            )]
+        );
+        assert!(!new.page_is_valid(Page::Review));
     }
 
     #[test]

@@ -20,8 +20,8 @@ use crate::ui::new_network::{Mode, NewNetwork, Page, page_of_error};
 
 pub struct WizardInit {
     pub client: Client,
-    /// The names networks already have.
-    pub taken: Vec<String>,
+    /// The networks that exist: (UUID, name).
+    pub existing: Vec<(uuid::Uuid, String)>,
     pub parent: gtk::Window,
 }
 
@@ -179,7 +179,12 @@ impl Component for Wizard {
         let client = init.client.clone();
         let mut model = Wizard {
             client: init.client.clone(),
-            new: NewNetwork::new(init.taken.clone(), None, None),
+            new: {
+                let names = init.existing.iter().map(|(_, name)| name.clone()).collect();
+                let mut new = NewNetwork::new(names, None, None);
+                new.set_existing(init.existing.clone());
+                new
+            },
             page: Page::NameAndMode,
             creating: false,
             failure: None,
@@ -312,6 +317,8 @@ impl Wizard {
             let (review, new) = (&self.review_page, &self.new);
             self.input.quietly(|| review.load_xml(new));
         }
+        // Filled before the focus lands in it: a focused field is left as typed.
+        self.refresh();
         match page {
             Page::NameAndMode => self.mode_page.focus(),
             Page::Addresses => self.addresses_page.focus(),
@@ -320,15 +327,16 @@ impl Wizard {
         }
     }
 
-    /// Shows the choices on every page.
+    /// Shows the choices on the page in view (the others are filled when they come into
+    /// view, by `go_to`).
     fn refresh(&mut self) {
         let input = self.input.clone();
-        input.quietly(|| {
-            self.mode_page.refresh(&self.new);
-            self.forward_page.refresh(&self.new);
-            self.addresses_page.refresh(&self.new);
-            self.dns_page.refresh(&self.new);
-            self.review_page.refresh(&self.new);
+        input.quietly(|| match self.page {
+            Page::NameAndMode => self.mode_page.refresh(&self.new),
+            Page::Forward => self.forward_page.refresh(&self.new),
+            Page::Addresses => self.addresses_page.refresh(&self.new),
+            Page::Dns => self.dns_page.refresh(&self.new),
+            Page::Review => self.review_page.refresh(&self.new),
         });
     }
 
