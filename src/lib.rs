@@ -32,5 +32,8 @@ pub mod helper;
 #[cfg(feature = "cli")]
 pub mod cli;
 
+#[cfg(any(feature = "cli", feature = "gui"))]
+pub mod i18n;
+
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -107,6 +107,7 @@ enum Command {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
+    crate::i18n::setup();
     // `COMPLETE=bash virtnet` prints the shell's completion script; later calls from
     // that script come back here and are answered without running a command.
     // Installed scripts call `virtnet` from PATH (VIRTNET_COMPLETER=virtnet when they

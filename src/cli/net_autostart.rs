@@ -2,6 +2,7 @@
 
 use super::context::{Context, NetworkArg};
 use super::session::{CliResult, call};
+use crate::i18n::gettext;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -17,9 +18,9 @@ pub async fn run(cx: &Context, args: &Args) -> CliResult<()> {
     let name = cx.name_of(&network).await?;
     call(network.set_autostart(!args.disable).await)?;
     if args.disable {
-        cx.say(&format!("Network {name} unmarked as autostarted"));
+        cx.say(&gettext("Network {name} unmarked as autostarted").replace("{name}", &name));
     } else {
-        cx.say(&format!("Network {name} marked as autostarted"));
+        cx.say(&gettext("Network {name} marked as autostarted").replace("{name}", &name));
     }
     Ok(())
 }

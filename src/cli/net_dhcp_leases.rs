@@ -6,6 +6,7 @@ use chrono::{Local, TimeZone};
 use super::context::{Context, NetworkArg};
 use super::session::{CliResult, call};
 use super::table;
+use crate::i18n::gettext;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -81,12 +82,14 @@ pub async fn run(cx: &Context, args: &Args) -> CliResult<()> {
             ]
         })
         .collect();
-    print!(
-        "{}",
-        table::render(
-            &["Expiry Time", "MAC address", "Protocol", "IP address", "Hostname", "Client ID or DUID"],
-            &rows
-        )
-    );
+    let headers = [
+        gettext("Expiry Time"),
+        gettext("MAC address"),
+        gettext("Protocol"),
+        gettext("IP address"),
+        gettext("Hostname"),
+        gettext("Client ID or DUID"),
+    ];
+    print!("{}", table::render(&headers.each_ref().map(String::as_str), &rows));
     Ok(())
 }

@@ -10,6 +10,7 @@ use std::process::Command;
 use super::context::{Context, NetworkArg};
 use super::session::{CliError, CliResult, call};
 use crate::dbus::{HelperError, xml_flags};
+use crate::i18n::gettext;
 
 /// The file being edited; removed when the edit is over.
 struct EditFile(PathBuf);
@@ -30,19 +31,30 @@ fn editor() -> String {
 fn edit(path: &Path) -> CliResult<()> {
     let editor = editor();
     // Through the shell, so EDITOR may carry arguments ("code --wait").
-    let status = Command::new("sh")
-        .args(["-c", &format!("{editor} \"$1\""), "sh"])
-        .arg(path)
-        .status()
-        .map_err(|e| CliError::new(format!("cannot run the editor '{editor}': {e}")))?;
-    if status.success() { Ok(()) } else { Err(CliError::new(format!("the editor '{editor}' failed ({status})"))) }
+    let status =
+        Command::new("sh").args(["-c", &format!("{editor} \"$1\""), "sh"]).arg(path).status().map_err(|e| {
+            CliError::new(
+                gettext("cannot run the editor '{editor}': {why}")
+                    .replace("{editor}", &editor)
+                    .replace("{why}", &e.to_string()),
+            )
+        })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            gettext("the editor '{editor}' failed ({status})")
+                .replace("{editor}", &editor)
+                .replace("{status}", &status.to_string()),
+        ))
+    }
 }
 
 /// Asks whether to edit again; `None` on end of input.
 fn try_again() -> Option<bool> {
     let stdin = std::io::stdin();
     loop {
-        print!("Failed. Try again? [y,n,?]:");
+        print!("{}", gettext("Failed. Try again? [y,n,?]:"));
         let _ = std::io::stdout().flush();
         let mut answer = String::new();
         if stdin.lock().read_line(&mut answer).ok()? == 0 {
@@ -52,7 +64,10 @@ fn try_again() -> Option<bool> {
         match answer.trim() {
             "y" | "Y" => return Some(true),
             "n" | "N" => return Some(false),
-            _ => println!("y - make changes, then try again\nn - do not save the changes\n? - print this help"),
+            _ => println!(
+                "{}",
+                gettext("y - make changes, then try again\nn - do not save the changes\n? - print this help")
+            ),
         }
     }
 }
@@ -69,18 +84,20 @@ pub async fn run(cx: &Context, args: &NetworkArg) -> CliResult<()> {
         let edited = std::fs::read_to_string(&file.0)
             .map_err(|e| CliError::new(format!("cannot read {}: {e}", file.0.display())))?;
         if edited == original {
-            cx.say(&format!("Network {name} XML configuration not changed."));
+            cx.say(&gettext("Network {name} XML configuration not changed.").replace("{name}", &name));
             return Ok(());
         }
         match cx.session.manager.define_xml(&edited).await {
             Ok(_) => {
-                cx.say(&format!("Network {name} XML configuration edited."));
+                cx.say(&gettext("Network {name} XML configuration edited.").replace("{name}", &name));
                 return Ok(());
             }
             Err(e) => {
                 eprintln!("{}", CliError::from(HelperError::from(e)));
                 if try_again() != Some(true) {
-                    return Err(CliError::new(format!("the changes to network {name} were not saved")));
+                    return Err(CliError::new(
+                        gettext("the changes to network {name} were not saved").replace("{name}", &name),
+                    ));
                 }
             }
         }

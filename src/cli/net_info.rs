@@ -2,20 +2,21 @@
 
 use super::context::{Context, NetworkArg};
 use super::session::{CliResult, call};
+use crate::i18n::gettext;
 
 pub async fn run(cx: &Context, args: &NetworkArg) -> CliResult<()> {
     let network = cx.session.network(&args.network).await?;
-    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let yes_no = |b: bool| if b { gettext("yes") } else { gettext("no") };
     let lines = [
-        ("Name:", call(network.name().await)?),
-        ("UUID:", call(network.uuid().await)?),
-        ("Active:", yes_no(call(network.active().await)?).to_owned()),
-        ("Persistent:", yes_no(call(network.persistent().await)?).to_owned()),
-        ("Autostart:", yes_no(call(network.autostart().await)?).to_owned()),
-        ("Bridge:", call(network.bridge_name().await)?),
+        (gettext("Name:"), call(network.name().await)?),
+        (gettext("UUID:"), call(network.uuid().await)?),
+        (gettext("Active:"), yes_no(call(network.active().await)?)),
+        (gettext("Persistent:"), yes_no(call(network.persistent().await)?)),
+        (gettext("Autostart:"), yes_no(call(network.autostart().await)?)),
+        (gettext("Bridge:"), call(network.bridge_name().await)?),
     ];
     for (label, value) in lines {
-        println!("{label:<16}{value}");
+        println!("{label}{}{value}", " ".repeat(16usize.saturating_sub(label.chars().count())));
     }
     println!();
     Ok(())

@@ -5,6 +5,7 @@ use super::session::{CliResult, call};
 use super::table;
 use crate::dbus::list_flags;
 use crate::dbus::summary::all_networks;
+use crate::i18n::gettext;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -41,7 +42,7 @@ pub struct Args {
 }
 
 fn yes_no(b: bool) -> String {
-    if b { "yes" } else { "no" }.to_owned()
+    if b { gettext("yes") } else { gettext("no") }
 }
 
 pub async fn run(cx: &Context, args: &Args) -> CliResult<()> {
@@ -78,21 +79,21 @@ pub async fn run(cx: &Context, args: &Args) -> CliResult<()> {
         let rows: Vec<Vec<String>> = networks
             .iter()
             .map(|n| {
-                let state = if n.active { "active" } else { "inactive" };
+                let state = if n.active { gettext("active") } else { gettext("inactive") };
                 let mut row = Vec::new();
                 if args.uuid {
                     row.push(n.uuid.clone());
                 }
-                row.extend([n.name.clone(), state.to_owned(), yes_no(n.autostart), yes_no(n.persistent)]);
+                row.extend([n.name.clone(), state, yes_no(n.autostart), yes_no(n.persistent)]);
                 row
             })
             .collect();
         let mut headers = Vec::new();
         if args.uuid {
-            headers.push("UUID");
+            headers.push(gettext("UUID"));
         }
-        headers.extend(["Name", "State", "Autostart", "Persistent"]);
-        print!("{}", table::render(&headers, &rows));
+        headers.extend([gettext("Name"), gettext("State"), gettext("Autostart"), gettext("Persistent")]);
+        print!("{}", table::render(&headers.iter().map(String::as_str).collect::<Vec<_>>(), &rows));
     }
     Ok(())
 }

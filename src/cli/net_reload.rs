@@ -2,9 +2,10 @@
 
 use super::context::Context;
 use super::session::{CliResult, call};
+use crate::i18n::gettext;
 
 pub async fn run(cx: &Context) -> CliResult<()> {
     call(cx.session.manager.reload().await)?;
-    cx.say("Firewall rules of the active networks applied again");
+    cx.say(&gettext("Firewall rules of the active networks applied again"));
     Ok(())
 }

@@ -2,11 +2,12 @@
 
 use super::context::{Context, NetworkArg};
 use super::session::{CliResult, call};
+use crate::i18n::gettext;
 
 pub async fn run(cx: &Context, args: &NetworkArg) -> CliResult<()> {
     let network = cx.session.network(&args.network).await?;
     let name = cx.name_of(&network).await?;
     call(network.start().await)?;
-    cx.say(&format!("Network {name} started"));
+    cx.say(&gettext("Network {name} started").replace("{name}", &name));
     Ok(())
 }

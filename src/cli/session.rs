@@ -8,6 +8,7 @@ use zbus::{Connection, OwnedObjectPath};
 
 use crate::dbus::proxy::{ManagerProxy, NetworkProxy};
 use crate::dbus::{ErrorKind, HelperError};
+use crate::i18n::gettext;
 
 /// An error to print: lines after `error: `, and what to do about it after `hint: `.
 #[derive(Debug)]
@@ -48,10 +49,12 @@ impl From<HelperError> for CliError {
         match e.kind {
             ErrorKind::AccessDenied => CliError::with_hint(
                 lines,
-                "run the command as root, or as a user polkit allows to manage virtual networks (io.github.virtnet.manage)",
+                &gettext(
+                    "run the command as root, or as a user polkit allows to manage virtual networks (io.github.virtnet.manage)",
+                ),
             ),
             ErrorKind::NotFound => {
-                CliError::with_hint(lines, "see the networks there are with 'virtnet net-list --all'")
+                CliError::with_hint(lines, &gettext("see the networks there are with 'virtnet net-list --all'"))
             }
             _ => CliError { lines, hint: None },
         }
@@ -67,10 +70,15 @@ pub struct Session {
 }
 
 fn unreachable(address: Option<&str>, e: impl fmt::Display) -> CliError {
-    let bus = address.map_or_else(|| "the system bus".to_owned(), |a| format!("the bus {a}"));
+    let bus =
+        address.map_or_else(|| gettext("the system bus"), |a| gettext("the bus {address}").replace("{address}", a));
     CliError::with_hint(
-        vec![format!("cannot reach virtnetd (is it running?) on {bus}: {e}")],
-        "start it with 'systemctl start virtnetd', or point -c/--connect or VIRTNET_CONNECT at its bus",
+        vec![
+            gettext("cannot reach virtnetd (is it running?) on {bus}: {why}")
+                .replace("{bus}", &bus)
+                .replace("{why}", &e.to_string()),
+        ],
+        &gettext("start it with 'systemctl start virtnetd', or point -c/--connect or VIRTNET_CONNECT at its bus"),
     )
 }
 
@@ -124,10 +132,10 @@ impl Session {
                 if e.kind == ErrorKind::NotFound {
                     CliError::with_hint(
                         vec![
-                            format!("failed to get network '{network}'"),
-                            format!("no network with matching name or UUID '{network}'"),
+                            gettext("failed to get network '{network}'").replace("{network}", network),
+                            gettext("no network with matching name or UUID '{network}'").replace("{network}", network),
                         ],
-                        "see the networks there are with 'virtnet net-list --all'",
+                        &gettext("see the networks there are with 'virtnet net-list --all'"),
                     )
                 } else {
                     CliError::from(e)

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::input::read_definition;
+use crate::i18n::gettext;
 use crate::model;
 
 #[derive(clap::Args, Debug)]
@@ -30,7 +31,7 @@ pub fn run(args: &Args) -> ExitCode {
         };
         match model::parse_and_validate(&text) {
             Ok(_) if args.quiet => {}
-            Ok(_) => println!("{shown} validates"),
+            Ok(_) => println!("{}", gettext("{file} validates").replace("{file}", &shown.to_string())),
             Err(problems) => {
                 all_valid = false;
                 for problem in problems.iter() {

@@ -54,6 +54,15 @@ pub fn main() -> ExitCode {
         return dnsmasq::leases::script_main(&args);
     }
     let options = Options::parse();
+    if let Some(written) = options.print_documentation() {
+        return match written {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

@@ -49,6 +49,28 @@ pub struct Options {
     /// FORWARD policy DROP, which no nftables table can override), or `none`.
     #[arg(long, value_enum, default_value_t = Backend::Nftables)]
     pub firewall: Backend,
+
+    /// Write the manual page (roff, section 8) to standard output and exit (packaging).
+    #[arg(long, hide = true)]
+    pub manpage: bool,
+
+    /// Write the completion script for this shell to standard output and exit (packaging).
+    #[arg(long, hide = true, value_name = "SHELL")]
+    pub completion: Option<clap_complete::Shell>,
+}
+
+impl Options {
+    /// Writes the manual page or a completion script, if asked for; `None` otherwise.
+    pub fn print_documentation(&self) -> Option<std::io::Result<()>> {
+        use clap::CommandFactory;
+        let mut stdout = std::io::stdout();
+        if self.manpage {
+            return Some(clap_mangen::Man::new(Self::command()).section("8").render(&mut stdout));
+        }
+        let shell = self.completion?;
+        clap_complete::generate(shell, &mut Self::command(), "virtnetd", &mut stdout);
+        Some(Ok(()))
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

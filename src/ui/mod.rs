@@ -5,7 +5,6 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use gettextrs::LocaleCategory;
 use relm4::gtk::{gio, glib};
 use relm4::{RelmApp, adw};
 
@@ -17,17 +16,20 @@ mod edit;
 mod frame_log;
 mod network_list;
 mod new_network;
+mod settings;
 mod texts;
 mod wizard;
 
 pub use edit::{EditSession, Field};
 
-/// The application id (DESIGN.md); development builds use `.Devel`.
-pub const APP_ID: &str = "io.github.virtnet.Manager";
+/// The application id (DESIGN.md); meson's development profile builds `.Devel`, so a
+/// development build runs, and keeps its settings, beside an installed one.
+pub const APP_ID: &str = match option_env!("VIRTNET_APP_ID") {
+    Some(id) => id,
+    None => "io.github.virtnet.Manager",
+};
 /// Where the compiled resources live.
 const RESOURCE_BASE: &str = "/io/github/virtnet/Manager";
-/// gettext's text domain, also the name of the installed `.mo` files.
-const GETTEXT_PACKAGE: &str = "virtnet";
 
 #[derive(Parser, Debug)]
 #[command(name = "virtnet-manager", version, about = "Manage virtual networks for virtual machines")]
@@ -38,7 +40,7 @@ struct Args {
 }
 
 pub fn main() -> ExitCode {
-    setup_translations();
+    crate::i18n::setup();
     let args = Args::parse();
     gio::resources_register_include!("virtnet.gresource").expect("the resources are compiled into the binary");
     glib::set_application_name(&gettextrs::gettext("Virtual Networks"));
@@ -47,15 +49,4 @@ pub fn main() -> ExitCode {
     // GTK must not see our own arguments: they were handled above.
     RelmApp::from_app(app).with_args(Vec::new()).run::<app::App>(app::AppInit { address: args.connect });
     ExitCode::SUCCESS
-}
-
-fn setup_translations() {
-    // An unusable locale only means English; never a reason not to start.
-    // SAFETY: called first thing in main, before any other thread exists.
-    #[allow(unsafe_code)]
-    let _ = unsafe { gettextrs::setlocale(LocaleCategory::LcAll, "") };
-    let locale_dir = option_env!("VIRTNET_LOCALEDIR").unwrap_or("/usr/share/locale");
-    let _ = gettextrs::bindtextdomain(GETTEXT_PACKAGE, locale_dir);
-    let _ = gettextrs::bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
-    let _ = gettextrs::textdomain(GETTEXT_PACKAGE);
 }

@@ -154,9 +154,7 @@ impl SimpleComponent for NetworkList {
                     set_icon_name: Some("network-workgroup-symbolic"),
                     set_title: &gettext("No Virtual Networks"),
                     set_description: Some(&gettext(
-                        "A virtual network is a switch inside this computer that virtual machines plug into. \
-                         It can hand out addresses, answer names, and give the machines a way out through this \
-                         computer or keep them to themselves.",
+                        "A virtual network is a switch inside this computer that virtual machines plug into. It can hand out addresses, answer names, and give the machines a way out through this computer or keep them to themselves.",
                     )),
                     add_css_class: "compact",
                     #[wrap(Some)]
