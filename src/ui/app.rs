@@ -9,7 +9,7 @@ use gettextrs::gettext;
 use relm4::adw;
 use relm4::adw::prelude::*;
 use relm4::gtk;
-use relm4::gtk::gio;
+use relm4::gtk::{gio, glib};
 use relm4::prelude::*;
 
 use crate::dbus::summary::NetworkSummary;
@@ -19,6 +19,7 @@ use crate::ui::client::{self, Client, ClientEvent};
 use crate::ui::details::{Details, DetailsInput, DetailsOutput};
 use crate::ui::frame_log::FrameLog;
 use crate::ui::network_list::{NetworkList, NetworkListInput, NetworkListOutput, NetworkRow};
+use crate::ui::settings::WindowSettings;
 use crate::ui::texts;
 use crate::ui::wizard::{Wizard, WizardInit, WizardOutput};
 
@@ -52,6 +53,9 @@ pub struct App {
     wizard: Option<Controller<Wizard>>,
     /// A network the wizard created, to select as soon as the list has it.
     select_when_added: Option<String>,
+    settings: WindowSettings,
+    /// The network shown when the window last closed, to show again once connected.
+    restore_network: Option<String>,
 }
 
 #[derive(Debug)]
@@ -115,11 +119,7 @@ impl Component for App {
                     add_named[Some("unreachable")] = &gtk::Box {
                         set_orientation: gtk::Orientation::Vertical,
                         adw::HeaderBar {
-                            pack_end = &gtk::MenuButton {
-                                set_icon_name: "open-menu-symbolic",
-                                set_tooltip_text: Some(&gettext("Main Menu")),
-                                set_menu_model: Some(&main_menu()),
-                            },
+                            pack_end: &main_menu_button(false),
                         },
                         adw::StatusPage {
                             set_vexpand: true,
@@ -152,12 +152,7 @@ impl Component for App {
                                     set_tooltip_text: Some(&gettext("New Network (Ctrl+N)")),
                                     set_action_name: Some("win.new-network"),
                                 },
-                                pack_end = &gtk::MenuButton {
-                                    set_icon_name: "open-menu-symbolic",
-                                    set_tooltip_text: Some(&gettext("Main Menu")),
-                                    set_menu_model: Some(&main_menu()),
-                                    set_primary: true,
-                                },
+                                pack_end: &main_menu_button(true),
                             },
                             append: model.list.widget(),
                         },
@@ -205,8 +200,20 @@ impl Component for App {
             frame_log: FrameLog::start(&root),
             wizard: None,
             select_when_added: None,
+            settings: WindowSettings::load(),
+            restore_network: None,
         };
+        model.restore_network = model.settings.last_network();
+        {
+            let settings = model.settings.clone();
+            root.connect_close_request(move |window| {
+                settings.save_window(window);
+                glib::Propagation::Proceed
+            });
+        }
         let widgets = view_output!();
+        // After the view, which sets the size of a first start.
+        model.settings.restore_window(&root);
         widgets.leaflet.page(&widgets.separator).set_navigatable(false);
         widgets.leaflet.set_visible_child(&widgets.sidebar);
         model.leaflet = widgets.leaflet.clone();
@@ -225,6 +232,7 @@ impl Component for App {
             AppInput::Selected(path) => {
                 self.selected = path.clone();
                 let summary = path.as_ref().and_then(|p| self.networks.get(p)).cloned();
+                self.settings.set_last_network(summary.as_ref().map(|n| n.name.as_str()));
                 self.details.emit(DetailsInput::Show(summary));
                 if path.is_some() {
                     self.leaflet.navigate(adw::NavigationDirection::Forward);
@@ -301,6 +309,7 @@ impl App {
                 // What changed while away.
                 self.details.emit(DetailsInput::Reload);
                 self.read_subnets(paths, sender);
+                self.restore_selection();
             }
             ClientEvent::Disconnected(reason) => {
                 if self.link == Link::Ready {
@@ -356,6 +365,19 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Shows the network shown when the window last closed, once, if it still exists. In
+    /// a narrow window the list stays in view, as at every start.
+    fn restore_selection(&mut self) {
+        let Some(name) = self.restore_network.take() else { return };
+        if self.selected.is_some() {
+            return;
+        }
+        let Some(summary) = self.networks.values().find(|n| n.name == name).cloned() else { return };
+        self.selected = Some(summary.path.clone());
+        self.list.emit(NetworkListInput::Select(Some(summary.path.clone())));
+        self.details.emit(DetailsInput::Show(Some(summary)));
     }
 
     fn row(&self, path: &str) -> Option<NetworkRow> {
@@ -425,10 +447,22 @@ fn unreachable_text(link: &Link) -> String {
         _ => "",
     };
     gettext(
-        "The virtual network service is not running or cannot be reached ({why}). \
-         Start it with “sudo systemctl start virtnetd”. This window connects by itself as soon as it is there.",
+        "The virtual network service is not running or cannot be reached ({why}). Start it with “sudo systemctl start virtnetd”. This window connects by itself as soon as it is there.",
     )
     .replace("{why}", why)
+}
+
+/// The header's menu button; `primary`: the one F10 opens.
+fn main_menu_button(primary: bool) -> gtk::MenuButton {
+    let button = gtk::MenuButton::builder()
+        .icon_name("open-menu-symbolic")
+        .tooltip_text(gettext("Main Menu"))
+        .menu_model(&main_menu())
+        .primary(primary)
+        .build();
+    // GTK 4.8 names an icon-only menu button "GtkMenuButton" for screen readers.
+    crate::ui::a11y::set_label(&button, &gettext("Main Menu"));
+    button
 }
 
 fn main_menu() -> gio::Menu {
@@ -472,8 +506,10 @@ fn add_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) {
     let app = relm4::main_application();
     let quit = gio::SimpleAction::new("quit", None);
     {
+        // Closing the windows (rather than app.quit()) lets each save its state; the
+        // app ends with its last window.
         let app = app.clone();
-        quit.connect_activate(move |_, _| app.quit());
+        quit.connect_activate(move |_, _| app.windows().iter().for_each(gtk::Window::close));
     }
     app.add_action(&quit);
     app.set_accels_for_action("app.quit", &["<Control>q"]);

@@ -24,11 +24,11 @@ pub fn run_driver(sandbox: &Sandbox, driver: &str, binaries: &Binaries, env: &[(
         .env("VIRTNET_MANAGER", binaries.manager)
         .env("VIRTNET", binaries.virtnet)
         .env("VIRTNET_CONNECT", sandbox.address())
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env("GSK_RENDERER", "cairo")
-        // The window's own language, whatever the machine's.
+        // The window's own language, whatever the machine's (a driver may ask for another).
         .env("LANGUAGE", "en")
         .env_remove("GTK_A11Y")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

@@ -133,9 +133,13 @@ pub fn draw(diagram: &Diagram, widget: &gtk::DrawingArea, cr: &cairo::Context, w
     let uplink_x = margin + uplink_w / 2.0;
     let subnets: Vec<&str> = diagram.subnet.split(", ").filter(|s| !s.is_empty()).collect();
     let switch_w = node_width(cr, &diagram.bridge, &subnets).max(120.0).min(column + 20.0);
-    let switch_x = w / 2.0;
     let guests_w = (column - 12.0).min(200.0);
     let guests_x = w - margin - guests_w / 2.0;
+    // The switch sits in the middle, or further right when the mode's name (longer in
+    // some languages) needs a longer line, as far as the guests' column allows.
+    let mode_w = node_width(cr, "", &[&diagram.mode]) - 8.0;
+    let wanted_x = uplink_x + uplink_w / 2.0 + mode_w + switch_w / 2.0;
+    let switch_x = wanted_x.min(guests_x - guests_w / 2.0 - 24.0 - switch_w / 2.0).max(w / 2.0);
 
     if diagram.uplink.is_some() {
         let (from, to) = (uplink_x + uplink_w / 2.0, switch_x - switch_w / 2.0);
