@@ -50,6 +50,11 @@ fn edit(path: &Path) -> CliResult<()> {
     }
 }
 
+/// `message` with {file} and {why} filled in.
+fn file_error(message: &str, file: &Path, why: &std::io::Error) -> CliError {
+    CliError::new(message.replace("{file}", &file.display().to_string()).replace("{why}", &why.to_string()))
+}
+
 /// Asks whether to edit again; `None` on end of input.
 fn try_again() -> Option<bool> {
     let stdin = std::io::stdin();
@@ -78,11 +83,11 @@ pub async fn run(cx: &Context, args: &NetworkArg) -> CliResult<()> {
     let original = call(network.get_xml_desc(xml_flags::INACTIVE).await)?;
     let file =
         EditFile(std::env::temp_dir().join(format!("virtnet-{}-{}.xml", std::process::id(), name.replace('/', "_"))));
-    std::fs::write(&file.0, &original).map_err(|e| CliError::new(format!("cannot write {}: {e}", file.0.display())))?;
+    std::fs::write(&file.0, &original).map_err(|e| file_error(&gettext("cannot write {file}: {why}"), &file.0, &e))?;
     loop {
         edit(&file.0)?;
         let edited = std::fs::read_to_string(&file.0)
-            .map_err(|e| CliError::new(format!("cannot read {}: {e}", file.0.display())))?;
+            .map_err(|e| file_error(&gettext("cannot read {file}: {why}"), &file.0, &e))?;
         if edited == original {
             cx.say(&gettext("Network {name} XML configuration not changed.").replace("{name}", &name));
             return Ok(());
