@@ -54,7 +54,7 @@ pub struct App {
     /// A network the wizard created, to select as soon as the list has it.
     select_when_added: Option<String>,
     settings: WindowSettings,
-    /// The network shown when the window last closed, to show again once connected.
+    /// The network last shown in an earlier run, to show again once connected.
     restore_network: Option<String>,
 }
 
@@ -186,6 +186,7 @@ impl Component for App {
             DetailsOutput::GoBack => AppInput::GoBack,
             DetailsOutput::Toast(text) => AppInput::Toast(text),
         });
+        let settings = WindowSettings::load();
         let mut model = App {
             link: Link::Connecting,
             client: None,
@@ -200,10 +201,9 @@ impl Component for App {
             frame_log: FrameLog::start(&root),
             wizard: None,
             select_when_added: None,
-            settings: WindowSettings::load(),
-            restore_network: None,
+            restore_network: settings.last_network(),
+            settings,
         };
-        model.restore_network = model.settings.last_network();
         {
             let settings = model.settings.clone();
             root.connect_close_request(move |window| {
@@ -367,7 +367,7 @@ impl App {
         }
     }
 
-    /// Shows the network shown when the window last closed, once, if it still exists. In
+    /// Shows the network last shown in an earlier run, once, if it still exists. In
     /// a narrow window the list stays in view, as at every start.
     fn restore_selection(&mut self) {
         let Some(name) = self.restore_network.take() else { return };

@@ -54,7 +54,7 @@ impl WindowSettings {
         }
     }
 
-    /// The name of the network shown when the window last closed ("" for none).
+    /// The name of the network last shown (saved as it is selected), if any.
     pub fn last_network(&self) -> Option<String> {
         let name = self.settings.as_ref()?.string(LAST_NETWORK).to_string();
         (!name.is_empty()).then_some(name)
