@@ -1,7 +1,8 @@
 //! The new-network wizard end to end: the real window under Xvfb against a real helper
 //! in a sandbox, driven through the accessibility tree (tests/gui/wizard_e2e.py). One
 //! network per mode is created and the helper, asked with `virtnet`, must have what was
-//! chosen, running; a subnet in use shows the helper's error and leaves nothing defined.
+//! chosen, running; a subnet in use is flagged as typed, and one taken meanwhile is
+//! refused at Create, leaving nothing defined.
 
 // Test code: a panic is a failed test, so unwrapping is the right reaction.
 #![allow(clippy::unwrap_used)]
@@ -25,5 +26,6 @@ fn the_wizard_creates_each_kind_of_network_and_cleans_up_a_refused_one() {
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
     let binaries = Binaries { manager: env!("CARGO_BIN_EXE_virtnet-manager"), virtnet: env!("CARGO_BIN_EXE_virtnet") };
-    run_driver(&sandbox, "wizard_e2e.py", &binaries, &[]);
+    let tmp = sandbox.dir.path().to_str().unwrap().to_owned();
+    run_driver(&sandbox, "wizard_e2e.py", &binaries, &[("E2E_TMP", tmp)]);
 }

@@ -652,6 +652,18 @@ async fn host_interfaces_and_subnet_suggestions_leave_out_what_is_taken() {
     let lab = "<network><name>lab</name><ip address='192.168.124.1' prefix='24'/></network>";
     manager.define_xml(lab).await.unwrap();
     assert_eq!(manager.suggest_subnet("ipv4").await.unwrap(), "192.168.125.0/24");
+    // What the suggestion avoided, for the wizard to check a typed subnet by the same rule.
+    let used: Vec<(String, String, String)> =
+        manager.list_used_subnets().await.unwrap().into_iter().map(|u| (u.subnet, u.kind, u.owner)).collect();
+    for expected in [
+        ("192.168.123.7/24", "address", "uplink0"),
+        ("192.168.123.0/24", "route", "uplink0"),
+        ("192.168.122.0/24", "network", "default"),
+        ("192.168.124.0/24", "network", "lab"),
+    ] {
+        let expected = (expected.0.to_owned(), expected.1.to_owned(), expected.2.to_owned());
+        assert!(used.contains(&expected), "{expected:?} is not in {used:?}");
+    }
     let v6: ipnetwork::Ipv6Network = manager.suggest_subnet("ipv6").await.unwrap().parse().unwrap();
     assert_eq!((v6.prefix(), v6.network().octets()[0]), (64, 0xfd));
     let (kind, message) = kind(manager.suggest_subnet("ipx").await);

@@ -37,4 +37,18 @@ pub struct HostInterface {
     pub addresses: Vec<String>,
 }
 
+/// A subnet something on the host already uses, as `ListUsedSubnets` returns it
+/// (`(sss)`): what a new network must not overlap.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, zbus::Type)]
+pub struct UsedSubnet {
+    /// In CIDR form: a network's subnet or a host address with its prefix
+    /// (`192.168.1.20/24`), or a route's destination.
+    pub subnet: String,
+    /// `network` (a virtnet network's, defined or active), `address` (an address of the
+    /// host's) or `route` (a route of the host's).
+    pub kind: String,
+    /// The network's name, or the interface the address or route is on (may be empty).
+    pub owner: String,
+}
+
 pub use names::*;

@@ -33,6 +33,9 @@ pub trait Manager {
     /// A subnet (`ipv4` or `ipv6`) that no host address or route and no network uses.
     fn suggest_subnet(&self, family: &str) -> zbus::Result<String>;
 
+    /// The subnets the host's addresses and routes and every network use.
+    fn list_used_subnets(&self) -> zbus::Result<Vec<crate::dbus::UsedSubnet>>;
+
     /// Applies the firewall rules of every active network again.
     #[zbus(allow_interactive_auth)]
     fn reload(&self) -> zbus::Result<()>;

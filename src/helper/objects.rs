@@ -9,7 +9,7 @@ use zbus::{ObjectPath, OwnedObjectPath, interface};
 
 use super::registry::Slot;
 use super::service::Service;
-use crate::dbus::{DhcpLease, HostInterface};
+use crate::dbus::{DhcpLease, HostInterface, UsedSubnet};
 use crate::dbus::{ErrorKind, HelperError};
 
 pub struct ManagerObject {
@@ -70,6 +70,13 @@ impl ManagerObject {
     #[zbus(out_args("subnet"))]
     async fn suggest_subnet(&self, family: &str) -> Result<String, HelperError> {
         self.service.suggest_subnet(family).await
+    }
+
+    /// The subnets a new network must not overlap (SuggestSubnet's rule): the host's
+    /// addresses and routes, and every network's subnets, defined, active or starting.
+    #[zbus(out_args("subnets"))]
+    async fn list_used_subnets(&self) -> Result<Vec<UsedSubnet>, HelperError> {
+        self.service.used_subnets().await
     }
 
     /// Applies the firewall rules of every active network again (after another tool

@@ -24,8 +24,8 @@ use super::objects::NetworkObject;
 use super::registry::{NetState, Registry, Slot};
 use super::store::Store;
 use crate::dbus::{
-    ErrorKind, HelperError, HostInterface, MANAGER_INTERFACE, NETWORK_INTERFACE, NetworkEvent, ROOT_PATH, list_flags,
-    xml_flags,
+    ErrorKind, HelperError, HostInterface, MANAGER_INTERFACE, NETWORK_INTERFACE, NetworkEvent, ROOT_PATH, UsedSubnet,
+    list_flags, xml_flags,
 };
 use crate::model::defaults::os_random;
 use crate::model::{DefinitionError, IpDef, Network, apply_defaults, parse_definition};
@@ -365,18 +365,49 @@ impl Service {
         Ok(interfaces)
     }
 
-    /// A free subnet for a new network (see the Manager's SuggestSubnet).
-    pub async fn suggest_subnet(&self, family: &str) -> Result<String, HelperError> {
-        let mut used: Vec<IpNetwork> =
-            self.datapath.netlink.host_networks().await?.into_iter().map(|h| h.net).collect();
-        // Every network's subnets, defined, active or starting right now.
+    /// What a new network must not overlap (see the Manager's ListUsedSubnets): the
+    /// host's addresses and routes, and every network's subnets, defined, active or
+    /// starting right now.
+    pub async fn used_subnets(&self) -> Result<Vec<UsedSubnet>, HelperError> {
+        let host = self.datapath.netlink.host_networks().await?;
+        let mut used: Vec<UsedSubnet> = host
+            .into_iter()
+            .map(|h| UsedSubnet {
+                subnet: match h.kind {
+                    HostNetKind::Address => h.net.to_string(),
+                    HostNetKind::Route => crate::model::subnet::display(&h.net),
+                },
+                kind: match h.kind {
+                    HostNetKind::Address => "address",
+                    HostNetKind::Route => "route",
+                }
+                .to_owned(),
+                owner: h.dev.unwrap_or_default(),
+            })
+            .collect();
         let starting: Vec<Arc<Network>> =
             self.starting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).values().cloned().collect();
         let states: Vec<NetState> = self.registry.all().iter().map(|slot| slot.state()).collect();
         let networks = states.iter().flat_map(|state| state.config.iter().chain(state.live.iter())).chain(&starting);
         for network in networks {
-            used.extend(network.ips.iter().filter_map(IpDef::subnet));
+            for subnet in network.ips.iter().filter_map(IpDef::subnet) {
+                let entry = UsedSubnet {
+                    subnet: crate::model::subnet::display(&subnet),
+                    kind: "network".to_owned(),
+                    owner: network.name.clone(),
+                };
+                if !used.contains(&entry) {
+                    used.push(entry);
+                }
+            }
         }
+        Ok(used)
+    }
+
+    /// A free subnet for a new network (see the Manager's SuggestSubnet): the first that
+    /// overlaps nothing [`Self::used_subnets`] lists.
+    pub async fn suggest_subnet(&self, family: &str) -> Result<String, HelperError> {
+        let used: Vec<IpNetwork> = self.used_subnets().await?.iter().filter_map(|u| u.subnet.parse().ok()).collect();
         let free = match family {
             "ipv4" => crate::model::subnet::first_free_private_v4(&used).map(IpNetwork::V4),
             "ipv6" => {

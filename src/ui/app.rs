@@ -42,6 +42,8 @@ pub struct App {
     networks: HashMap<String, NetworkSummary>,
     /// Each network's subnets in words, read from its definition.
     subnets: HashMap<String, String>,
+    /// How many guests hold a lease on each active network.
+    guests: HashMap<String, usize>,
     selected: Option<String>,
     folded: bool,
     list: Controller<NetworkList>,
@@ -62,6 +64,8 @@ pub struct App {
 pub enum AppInput {
     Helper(ClientEvent),
     Selected(Option<String>),
+    /// The list's filter hides the shown network.
+    Hidden,
     KeepSelection(String),
     GoBack,
     Toast(String),
@@ -79,6 +83,8 @@ pub enum AppInput {
 pub enum AppCommand {
     /// Subnets of networks, read from their definitions: (path, subnets).
     Subnets(Vec<(String, String)>),
+    /// How many guests hold leases on networks: (path, count).
+    Guests(Vec<(String, usize)>),
 }
 
 #[relm4::component(pub)]
@@ -180,6 +186,7 @@ impl Component for App {
         }
         let list = NetworkList::builder().launch(()).forward(sender.input_sender(), |output| match output {
             NetworkListOutput::Selected(path) => AppInput::Selected(path),
+            NetworkListOutput::Hidden => AppInput::Hidden,
         });
         let details = Details::builder().launch(()).forward(sender.input_sender(), |output| match output {
             DetailsOutput::KeepSelection(path) => AppInput::KeepSelection(path),
@@ -192,6 +199,7 @@ impl Component for App {
             client: None,
             networks: HashMap::new(),
             subnets: HashMap::new(),
+            guests: HashMap::new(),
             selected: None,
             folded: false,
             list,
@@ -238,6 +246,7 @@ impl Component for App {
                     self.leaflet.navigate(adw::NavigationDirection::Forward);
                 }
             }
+            AppInput::Hidden => self.details.emit(DetailsInput::Hidden),
             AppInput::NewNetwork => self.open_wizard(root, &sender),
             AppInput::WizardClosed(created) => {
                 self.wizard = None;
@@ -273,17 +282,14 @@ impl Component for App {
     fn update_cmd(&mut self, message: AppCommand, _sender: ComponentSender<Self>, _root: &Self::Root) {
         match message {
             AppCommand::Subnets(subnets) => {
-                let many = subnets.len() > 1;
-                for (path, text) in subnets {
-                    self.subnets.insert(path.clone(), text);
-                    if !many && let Some(row) = self.row(&path) {
-                        self.list.emit(NetworkListInput::Upsert(row));
-                    }
-                }
-                // Many at once: one rebuild instead of a move per row.
-                if many {
-                    self.list.emit(NetworkListInput::Replace(self.rows()));
-                }
+                let paths: Vec<String> = subnets.iter().map(|(path, _)| path.clone()).collect();
+                self.subnets.extend(subnets);
+                self.update_rows(&paths);
+            }
+            AppCommand::Guests(guests) => {
+                let paths: Vec<String> = guests.iter().map(|(path, _)| path.clone()).collect();
+                self.guests.extend(guests);
+                self.update_rows(&paths);
             }
         }
     }
@@ -299,7 +305,11 @@ impl App {
                 let paths: Vec<String> = networks.iter().map(|n| n.path.clone()).collect();
                 self.networks = networks.into_iter().map(|n| (n.path.clone(), n)).collect();
                 self.subnets.retain(|path, _| self.networks.contains_key(path));
+                self.guests.clear();
                 self.list.emit(NetworkListInput::Replace(self.rows()));
+                self.details.emit(DetailsInput::NetworkCount(self.networks.len()));
+                let active: Vec<String> = self.networks.values().filter(|n| n.active).map(|n| n.path.clone()).collect();
+                self.count_guests(active, sender);
                 self.frame_log.networks(self.networks.len());
                 let shown = self.selected.as_ref().and_then(|p| self.networks.get(p)).cloned();
                 if shown.is_none() {
@@ -324,6 +334,7 @@ impl App {
                 if let Some(row) = self.row(&path) {
                     self.list.emit(NetworkListInput::Upsert(row));
                 }
+                self.details.emit(DetailsInput::NetworkCount(self.networks.len()));
                 if self.select_when_added.as_ref() == Some(&path) {
                     self.select_when_added = None;
                     self.show_created(path.clone(), sender);
@@ -333,6 +344,8 @@ impl App {
             ClientEvent::Removed(path) => {
                 self.networks.remove(&path);
                 self.subnets.remove(&path);
+                self.guests.remove(&path);
+                self.details.emit(DetailsInput::NetworkCount(self.networks.len()));
                 self.list.emit(NetworkListInput::Remove(path.clone()));
                 if self.selected.as_deref() == Some(path.as_str()) {
                     self.selected = None;
@@ -344,6 +357,9 @@ impl App {
                 let Some(summary) = self.networks.get_mut(&path) else { return };
                 apply_changes(summary, &changed);
                 let summary = summary.clone();
+                if !summary.active {
+                    self.guests.remove(&path);
+                }
                 if let Some(row) = self.row(&path) {
                     self.list.emit(NetworkListInput::Upsert(row));
                 }
@@ -352,6 +368,7 @@ impl App {
                 }
             }
             ClientEvent::LeasesChanged(path) => {
+                self.count_guests(vec![path.clone()], sender);
                 if self.selected.as_deref() == Some(path.as_str()) {
                     self.details.emit(DetailsInput::Reload);
                 }
@@ -382,13 +399,53 @@ impl App {
 
     fn row(&self, path: &str) -> Option<NetworkRow> {
         let summary = self.networks.get(path)?;
-        let subnets = self.subnets.get(path).map(String::as_str).unwrap_or_default();
+        let subnets = self.subnets.get(path).cloned().unwrap_or_default();
+        let guests = self.guests.get(path).copied().unwrap_or(0);
         Some(NetworkRow {
             path: summary.path.clone(),
             name: summary.name.clone(),
             active: summary.active,
-            subtitle: texts::subtitle(summary, subnets),
+            subtitle: texts::subtitle(summary, guests),
+            subnets,
         })
+    }
+
+    /// Shows these networks' rows again (many at once: one rebuild instead of a move
+    /// per row).
+    fn update_rows(&self, paths: &[String]) {
+        if paths.len() > 1 {
+            self.list.emit(NetworkListInput::Replace(self.rows()));
+        } else {
+            for row in paths.iter().filter_map(|path| self.row(path)) {
+                self.list.emit(NetworkListInput::Upsert(row));
+            }
+        }
+    }
+
+    /// Counts the guests holding leases on these networks, in the background.
+    fn count_guests(&self, paths: Vec<String>, sender: &ComponentSender<Self>) {
+        let Some(client) = self.client.clone() else { return };
+        if paths.is_empty() {
+            return;
+        }
+        sender.oneshot_command(async move {
+            let counts = futures_util::stream::iter(paths)
+                .map(|path| {
+                    let client = client.clone();
+                    async move {
+                        let leases = client.leases(path.clone()).await.ok()?;
+                        let mut macs: Vec<&str> = leases.iter().map(|l| l.mac.as_str()).collect();
+                        macs.sort_unstable();
+                        macs.dedup();
+                        Some((path, macs.len()))
+                    }
+                })
+                .buffer_unordered(16)
+                .filter_map(|found| async move { found })
+                .collect()
+                .await;
+            AppCommand::Guests(counts)
+        });
     }
 
     fn rows(&self) -> Vec<NetworkRow> {

@@ -101,13 +101,24 @@ impl Client {
         Ok(self.network(&path).await?.get_dhcp_leases("").await?)
     }
 
-    /// What the wizard starts from: the host's interfaces and free subnets (`None`
-    /// where the helper had none to suggest).
+    /// The host's interfaces a network may forward to.
+    pub async fn host_interfaces(&self) -> Result<Vec<crate::dbus::HostInterface>, HelperError> {
+        Ok(self.manager.list_host_interfaces().await?)
+    }
+
+    /// The subnets a new network must not overlap.
+    pub async fn used_subnets(&self) -> Result<Vec<crate::dbus::UsedSubnet>, HelperError> {
+        Ok(self.manager.list_used_subnets().await?)
+    }
+
+    /// What the wizard starts from: the host's interfaces, free subnets (`None` where
+    /// the helper had none to suggest) and what is taken.
     pub async fn wizard_facts(&self) -> Result<WizardFacts, HelperError> {
         let interfaces = self.manager.list_host_interfaces().await?;
         let ipv4 = self.manager.suggest_subnet("ipv4").await.ok().and_then(|s| s.parse().ok());
         let ipv6 = self.manager.suggest_subnet("ipv6").await.ok().and_then(|s| s.parse().ok());
-        Ok(WizardFacts { interfaces, ipv4, ipv6 })
+        let used = self.manager.list_used_subnets().await?;
+        Ok(WizardFacts { interfaces, ipv4, ipv6, used })
     }
 
     /// Defines the network, then starts it and sets autostart as asked. If any step
@@ -137,6 +148,7 @@ pub struct WizardFacts {
     pub interfaces: Vec<crate::dbus::HostInterface>,
     pub ipv4: Option<ipnetwork::IpNetwork>,
     pub ipv6: Option<ipnetwork::IpNetwork>,
+    pub used: Vec<crate::dbus::UsedSubnet>,
 }
 
 /// Connects to `address` (or the system bus), follows the helper for as long as the

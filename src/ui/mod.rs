@@ -13,6 +13,7 @@ mod app;
 mod client;
 mod details;
 mod edit;
+mod form;
 mod frame_log;
 mod network_list;
 mod new_network;

@@ -1,5 +1,7 @@
-//! The sidebar: every network, sorted by name, with its state, mode and subnets, in a
-//! `gtk::ListView` (smooth with thousands of rows), filtered by a search entry.
+//! The sidebar: every network, sorted by name, with its state, mode, guests and subnets,
+//! in a `gtk::ListView` (smooth with thousands of rows), filtered by a search entry.
+//! Enter in the search opens the first match, Enter on a row opens it; a network the
+//! filter hides is not left selected.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -19,7 +21,10 @@ pub struct NetworkRow {
     pub path: String,
     pub name: String,
     pub active: bool,
+    /// `Active · NAT · 2 guests`.
     pub subtitle: String,
+    /// `192.168.122.0/24, fd00::/64`: on a line of its own, wrapped only between subnets.
+    pub subnets: String,
 }
 
 impl PartialOrd for NetworkRow {
@@ -35,9 +40,10 @@ impl Ord for NetworkRow {
 }
 
 pub struct RowWidgets {
-    state: gtk::Image,
+    state: gtk::Box,
     title: gtk::Label,
     subtitle: gtk::Label,
+    subnets: gtk::Label,
 }
 
 impl RelmListItem for NetworkRow {
@@ -54,9 +60,12 @@ impl RelmListItem for NetworkRow {
                 set_margin_start: 12,
                 set_margin_end: 12,
 
+                // A dot, not a play/stop look-alike: the state is a fact, not a button.
                 #[name = "state"]
-                gtk::Image {
-                    set_valign: gtk::Align::Center,
+                gtk::Box {
+                    set_valign: gtk::Align::Start,
+                    set_margin_top: 5,
+                    add_css_class: "network-state-dot",
                 },
                 gtk::Box {
                     set_orientation: gtk::Orientation::Vertical,
@@ -73,24 +82,33 @@ impl RelmListItem for NetworkRow {
                         add_css_class: "dim-label",
                         add_css_class: "caption",
                     },
+                    // Wrapped, never cut: "192.168.124.0/2…" would read as a /2.
+                    #[name = "subnets"]
+                    gtk::Label {
+                        set_xalign: 0.0,
+                        set_wrap: true,
+                        set_wrap_mode: gtk::pango::WrapMode::Word,
+                        add_css_class: "dim-label",
+                        add_css_class: "caption",
+                    },
                 },
             }
         }
-        (root, RowWidgets { state, title, subtitle })
+        (root, RowWidgets { state, title, subtitle, subnets })
     }
 
     fn bind(&mut self, widgets: &mut Self::Widgets, _root: &mut Self::Root) {
         widgets.title.set_label(&self.name);
         widgets.subtitle.set_label(&self.subtitle);
-        widgets.state.set_icon_name(Some(if self.active {
-            "media-playback-start-symbolic"
-        } else {
-            "media-playback-stop-symbolic"
-        }));
+        widgets.subnets.set_label(&unbreakable_subnets(&self.subnets));
+        widgets.subnets.set_visible(!self.subnets.is_empty());
+        let state = crate::ui::texts::state(self.active);
+        widgets.state.set_tooltip_text(Some(&state));
+        a11y::set_label(&widgets.state, &state);
         if self.active {
-            widgets.state.add_css_class("success");
+            widgets.state.add_css_class("active");
         } else {
-            widgets.state.remove_css_class("success");
+            widgets.state.remove_css_class("active");
         }
     }
 }
@@ -102,6 +120,8 @@ pub struct NetworkList {
     selected: Option<String>,
     /// Set while rows are rearranged, so selection changes are not taken as the user's.
     rearranging: bool,
+    /// The selection the filter hid, to select again when the filter shows it.
+    hidden: Option<String>,
     search: gtk::SearchEntry,
 }
 
@@ -114,11 +134,17 @@ pub enum NetworkListInput {
     Select(Option<String>),
     SelectionChanged,
     FocusSearch,
+    /// Enter in the search: open the first match.
+    OpenFirst,
+    /// Enter (or a double click) on the row at this position of the filtered list.
+    Open(u32),
 }
 
 #[derive(Debug)]
 pub enum NetworkListOutput {
     Selected(Option<String>),
+    /// The filter hides the selected network.
+    Hidden,
 }
 
 #[relm4::component(pub)]
@@ -138,6 +164,7 @@ impl SimpleComponent for NetworkList {
                 connect_search_changed[sender] => move |entry| {
                     sender.input(NetworkListInput::Filter(entry.text().to_string()));
                 },
+                connect_activate => NetworkListInput::OpenFirst,
             },
 
             gtk::Stack {
@@ -186,8 +213,18 @@ impl SimpleComponent for NetworkList {
             let sender = sender.clone();
             rows.selection_model.connect_selected_notify(move |_| sender.input(NetworkListInput::SelectionChanged));
         }
-        let mut model =
-            NetworkList { rows, filter, selected: None, rearranging: false, search: gtk::SearchEntry::new() };
+        {
+            let sender = sender.clone();
+            rows.view.connect_activate(move |_, position| sender.input(NetworkListInput::Open(position)));
+        }
+        let mut model = NetworkList {
+            rows,
+            filter,
+            selected: None,
+            rearranging: false,
+            hidden: None,
+            search: gtk::SearchEntry::new(),
+        };
         let list_view = &model.rows.view.clone();
         let widgets = view_output!();
         a11y::set_label(list_view, &gettext("Virtual networks"));
@@ -220,6 +257,9 @@ impl SimpleComponent for NetworkList {
                     self.rows.remove(index);
                 }
                 self.rearranging = false;
+                if self.hidden.as_deref() == Some(path.as_str()) {
+                    self.hidden = None;
+                }
                 if self.selected.as_deref() == Some(path.as_str()) {
                     self.selected = None;
                     let _ = sender.output(NetworkListOutput::Selected(None));
@@ -231,7 +271,38 @@ impl SimpleComponent for NetworkList {
                 self.rearranging = true;
                 self.rows.notify_filter_changed(0);
                 self.rearranging = false;
+                if let Some(path) = self.hidden.clone()
+                    && self.selected.is_none()
+                    && self.position_of(&path).is_some()
+                {
+                    // Shown again: selected again, as it was.
+                    self.hidden = None;
+                    self.selected = Some(path.clone());
+                    let _ = sender.output(NetworkListOutput::Selected(Some(path)));
+                }
                 self.restore_selection(&sender);
+                if let Some(path) = self.selected.clone()
+                    && self.position_of(&path).is_none()
+                {
+                    // Nothing acts on a network the user cannot see.
+                    self.hidden = Some(path);
+                    self.selected = None;
+                    let _ = sender.output(NetworkListOutput::Hidden);
+                }
+            }
+            NetworkListInput::OpenFirst => {
+                if self.rows.selection_model.n_items() > 0 {
+                    sender.input(NetworkListInput::Open(0));
+                }
+            }
+            NetworkListInput::Open(position) => {
+                let path = self.rows.get_visible(position).map(|item| item.borrow().path.clone());
+                if let Some(path) = path {
+                    self.hidden = None;
+                    self.selected = Some(path.clone());
+                    self.restore_selection(&sender);
+                    let _ = sender.output(NetworkListOutput::Selected(Some(path)));
+                }
             }
             NetworkListInput::Select(path) => {
                 self.selected = path;
@@ -241,6 +312,7 @@ impl SimpleComponent for NetworkList {
                 let position = self.rows.selection_model.selected();
                 let path = self.rows.get_visible(position).map(|item| item.borrow().path.clone());
                 if path.is_some() && path != self.selected {
+                    self.hidden = None;
                     self.selected = path.clone();
                     let _ = sender.output(NetworkListOutput::Selected(path));
                 }
@@ -253,13 +325,29 @@ impl SimpleComponent for NetworkList {
     }
 }
 
+/// Subnets with word joiners after the characters where a line could otherwise break
+/// (`/`, `.`, `:`), so a line breaks only between subnets.
+fn unbreakable_subnets(subnets: &str) -> String {
+    subnets
+        .chars()
+        .flat_map(|c| {
+            let glue = matches!(c, '/' | '.' | ':').then_some('\u{2060}');
+            std::iter::once(c).chain(glue)
+        })
+        .collect()
+}
+
 impl NetworkList {
+    /// The position of a network among the rows the filter shows.
+    fn position_of(&self, path: &str) -> Option<u32> {
+        (0..self.rows.selection_model.n_items())
+            .find(|i| self.rows.get_visible(*i).is_some_and(|item| item.borrow().path == path))
+    }
+
     /// Selects the row of the selected network again (rows move when re-sorted).
     fn restore_selection(&mut self, _sender: &ComponentSender<Self>) {
         self.rearranging = true;
-        let position = (0..self.rows.selection_model.n_items()).find(|i| {
-            self.rows.get_visible(*i).is_some_and(|item| Some(item.borrow().path.as_str()) == self.selected.as_deref())
-        });
+        let position = self.selected.clone().and_then(|path| self.position_of(&path));
         match position {
             Some(i) => self.rows.selection_model.set_selected(i),
             None => self.rows.selection_model.set_selected(gtk::INVALID_LIST_POSITION),

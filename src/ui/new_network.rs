@@ -11,11 +11,14 @@ use gettextrs::gettext;
 use ipnetwork::IpNetwork;
 use uuid::Uuid;
 
-use crate::dbus::ErrorKind;
+use crate::dbus::{ErrorKind, HostInterface, UsedSubnet};
+use crate::model::Network;
 use crate::model::forward::ForwardMode;
+use crate::model::subnet::{display, first_free_private_v4, overlaps};
 use crate::model::values::Family;
-use crate::model::{IpDef, Network};
 use crate::ui::edit::{EditSession, Field};
+use crate::ui::form::address::Taken;
+use crate::ui::form::{self, FormEdit, Outcome};
 
 /// The wizard's pages, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -110,19 +113,61 @@ pub fn first_free_name(taken: &[String]) -> String {
         .unwrap_or_default()
 }
 
-/// The host's address in a subnet: its first usable one, as libvirt's default network has.
-pub fn host_address(subnet: &IpNetwork) -> Option<IpAddr> {
-    match subnet {
-        IpNetwork::V4(v4) if v4.prefix() <= 30 => Some(IpAddr::V4((u32::from(v4.network()) + 1).into())),
-        IpNetwork::V6(v6) if v6.prefix() <= 126 => Some(IpAddr::V6((u128::from(v6.network()) + 1).into())),
-        _ => None,
-    }
-}
-
 /// The route the LAN's router needs for a routed network: `SUBNET via HOST`.
 pub fn route_for_router(subnet: &IpNetwork, via: Option<IpAddr>) -> String {
     let via = via.map_or_else(|| gettext("THIS-COMPUTER'S-ADDRESS"), |ip| ip.to_string());
-    format!("{} via {via}", crate::model::subnet::display(subnet))
+    format!("{} via {via}", display(subnet))
+}
+
+/// Something that already uses a subnet (the helper's ListUsedSubnets).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsedBy {
+    pub subnet: IpNetwork,
+    pub kind: UsedKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UsedKind {
+    /// A network, by name.
+    Network(String),
+    /// An address of the host's, on this interface (empty: unknown).
+    Address(String),
+    Route(String),
+}
+
+impl UsedBy {
+    pub fn from_wire(used: &UsedSubnet) -> Option<UsedBy> {
+        let subnet = used.subnet.parse().ok()?;
+        let owner = used.owner.clone();
+        let kind = match used.kind.as_str() {
+            "network" => UsedKind::Network(owner),
+            "address" => UsedKind::Address(owner),
+            "route" => UsedKind::Route(owner),
+            _ => return None,
+        };
+        Some(UsedBy { subnet, kind })
+    }
+
+    /// "192.168.1.0/24 overlaps the address 192.168.1.20/24 on eth0".
+    fn overlap(&self, subnet: &IpNetwork) -> String {
+        let device = |dev: &str| if dev.is_empty() { gettext("this computer") } else { dev.to_owned() };
+        let text = match &self.kind {
+            UsedKind::Network(name) => {
+                gettext("{subnet} overlaps {theirs} of network “{name}”").replace("{name}", name)
+            }
+            UsedKind::Address(dev) => {
+                gettext("{subnet} overlaps the address {theirs} on {device}").replace("{device}", &device(dev))
+            }
+            UsedKind::Route(dev) => {
+                gettext("{subnet} overlaps the route to {theirs} on {device}").replace("{device}", &device(dev))
+            }
+        };
+        let theirs = match self.kind {
+            UsedKind::Address(_) => self.subnet.to_string(),
+            _ => display(&self.subnet),
+        };
+        text.replace("{subnet}", &display(subnet)).replace("{theirs}", &theirs)
+    }
 }
 
 /// The choices so far, and what is wrong with them.
@@ -135,13 +180,14 @@ pub struct NewNetwork {
     /// must not carry one, or Create would redefine that network (and a failed start
     /// would then remove it).
     taken_uuids: Vec<(Uuid, String)>,
-    /// Text of the network fields that does not parse, by family.
-    unparsed: Vec<(Family, String)>,
     /// The domain follows the name until it is edited.
     domain_follows_name: bool,
-    /// "Answer only locally", kept across domain edits (an emptied domain loses it).
-    local_only: bool,
     suggested_ipv6: Option<IpNetwork>,
+    /// The host's interfaces: the uplinks to choose from, and this computer's address
+    /// for the route a routed network needs.
+    interfaces: Vec<HostInterface>,
+    /// What the host and the other networks use: a subnet overlapping one is refused.
+    used: Vec<UsedBy>,
 }
 
 impl NewNetwork {
@@ -155,13 +201,14 @@ impl NewNetwork {
             mode: Mode::Nat,
             taken,
             taken_uuids: Vec::new(),
-            unparsed: Vec::new(),
             domain_follows_name: true,
-            local_only: true,
             suggested_ipv6,
+            interfaces: Vec::new(),
+            used: Vec::new(),
         };
         new.set_mode(Mode::Nat);
-        new.set_domain_text(&name);
+        new.session.set_text(Field::Domain, &name);
+        new.session.set_local_only(true);
         new.suggest(suggested_ipv4, suggested_ipv6);
         new
     }
@@ -171,23 +218,40 @@ impl NewNetwork {
         self.taken_uuids = networks;
     }
 
+    /// The host's interfaces (from the helper).
+    pub fn set_interfaces(&mut self, interfaces: Vec<HostInterface>) {
+        self.interfaces = interfaces;
+    }
+
+    /// What the host and the networks use (from the helper).
+    pub fn set_used(&mut self, used: Vec<UsedBy>) {
+        self.used = used;
+    }
+
     pub fn definition(&self) -> &Network {
         self.session.edited()
+    }
+
+    /// The edit session the form sections show.
+    pub fn session(&self) -> &EditSession {
+        &self.session
     }
 
     pub fn mode(&self) -> Mode {
         self.mode
     }
 
-    /// The pages this mode goes through (the forward page only when it reaches out).
+    /// The pages this mode goes through: the uplink page only when the network reaches
+    /// out and the host has an interface to choose besides "any".
     pub fn pages(&self) -> Vec<Page> {
-        Page::ALL.into_iter().filter(|p| *p != Page::Forward || self.mode.forwards()).collect()
+        let uplinks = self.mode.forwards() && !self.interfaces.is_empty();
+        Page::ALL.into_iter().filter(|p| *p != Page::Forward || uplinks).collect()
     }
 
     pub fn set_name(&mut self, name: &str) {
         self.session.set_text(Field::Name, name);
         if self.domain_follows_name {
-            self.set_domain_text(name);
+            self.session.set_text(Field::Domain, name);
         }
     }
 
@@ -206,107 +270,31 @@ impl NewNetwork {
         forward.interfaces.first().map(|i| i.dev.as_str())
     }
 
-    fn ip(&self, family: Family) -> Option<&IpDef> {
-        self.definition().ips.iter().find(|ip| ip.family() == Some(family))
-    }
-
-    /// The subnet of a family, as it stands.
+    /// The subnet of a family, once its field holds a valid value.
     pub fn subnet(&self, family: Family) -> Option<IpNetwork> {
-        self.ip(family).and_then(IpDef::subnet)
-    }
-
-    /// The network field's text: the subnet in CIDR form, written from its network address.
-    pub fn network_text(&self, family: Family) -> String {
-        self.subnet(family).map(|s| crate::model::subnet::display(&s)).unwrap_or_default()
-    }
-
-    /// Sets a family's network from CIDR text (`192.168.100.0/24`); the host takes its
-    /// first address, and a DHCP range is laid over the new subnet.
-    pub fn set_network(&mut self, family: Family, text: &str) {
-        self.unparsed.retain(|(f, _)| *f != family);
-        let text = text.trim();
-        let example = match family {
-            Family::Ipv4 => "192.168.100.0/24",
-            Family::Ipv6 => "fd00:1::/64",
-        };
-        // Without a prefix, ipnetwork would read a single address (/32 or /128).
-        let parsed = if text.contains('/') { text.parse::<IpNetwork>().map_err(|_| true) } else { Err(false) };
-        let why = match parsed {
-            Err(false) => Some(
-                gettext("'{text}' has no prefix length; write the network as {example}")
-                    .replace("{text}", text)
-                    .replace("{example}", example),
-            ),
-            Err(true) => Some(
-                gettext("'{text}' is not a network such as {example}")
-                    .replace("{text}", text)
-                    .replace("{example}", example),
-            ),
-            Ok(net) if Family::of(&net.ip()) != family => Some(
-                gettext("'{text}' is not an {family} network")
-                    .replace("{text}", text)
-                    .replace("{family}", &family.to_string()),
-            ),
-            Ok(net) => match IpNetwork::new(net.network(), net.prefix()).ok().as_ref().and_then(host_address) {
-                None => Some(
-                    gettext("/{prefix} leaves no room for guests; use a shorter prefix such as {example}")
-                        .replace("{prefix}", &net.prefix().to_string())
-                        .replace("{example}", example),
-                ),
-                Some(host) => {
-                    let dhcp = self.ip(family).is_some_and(IpDef::has_dhcp);
-                    self.session.set_text(Field::Subnet(family), &format!("{host}/{}", net.prefix()));
-                    if dhcp {
-                        // A new subnet gets a new range over it.
-                        self.session.set_dhcp(family, false);
-                        self.session.set_dhcp(family, true);
-                    }
-                    None
-                }
-            },
-        };
-        if let Some(why) = why {
-            self.unparsed.push((family, why));
-        }
+        self.session.subnet(family)
     }
 
     /// The host's address in a family's subnet, for display.
     pub fn host_text(&self, family: Family) -> String {
-        self.ip(family).and_then(|ip| ip.address).map(|a| a.to_string()).unwrap_or_default()
+        self.session.ip(family).and_then(|ip| ip.address).map(|a| a.to_string()).unwrap_or_default()
     }
 
     pub fn dhcp(&self, family: Family) -> bool {
-        self.ip(family).is_some_and(|ip| ip.dhcp.as_ref().is_some_and(|d| !d.ranges.is_empty()))
-    }
-
-    pub fn set_dhcp(&mut self, family: Family, on: bool) {
-        if self.ip(family).is_some() {
-            self.session.set_dhcp(family, on);
-        }
+        self.session.range(family).is_some()
     }
 
     /// The DHCP range's ends as text.
     pub fn range(&self, family: Family) -> (String, String) {
-        let range = self.ip(family).and_then(|ip| ip.dhcp.as_ref()).and_then(|d| d.ranges.first());
-        range.map(|r| (r.start.to_string(), r.end.to_string())).unwrap_or_default()
-    }
-
-    pub fn set_range_start(&mut self, family: Family, text: &str) {
-        self.session.set_text(Field::DhcpStart(family), text);
-    }
-
-    pub fn set_range_end(&mut self, family: Family, text: &str) {
-        self.session.set_text(Field::DhcpEnd(family), text);
+        self.session.range(family).map(|r| (r.start.to_string(), r.end.to_string())).unwrap_or_default()
     }
 
     pub fn ipv6(&self) -> bool {
-        self.ip(Family::Ipv6).is_some()
+        self.session.ip(Family::Ipv6).is_some()
     }
 
-    /// Turns IPv6 on with the suggested unique local /64 (router advertisements, and
-    /// DHCPv6 if `dhcp`), or off.
+    /// Turns IPv6 on with the suggested unique local /64 (router advertisements), or off.
     pub fn set_ipv6(&mut self, on: bool) {
-        self.unparsed.retain(|(f, _)| *f != Family::Ipv6);
         if !on {
             self.session.set_text(Field::Subnet(Family::Ipv6), "");
             return;
@@ -315,71 +303,32 @@ impl NewNetwork {
             return;
         }
         // Without the helper's suggestion (it could not be asked), a fixed unique local one.
-        let subnet =
-            self.suggested_ipv6.map_or_else(|| "fd00:0:0:1::/64".to_owned(), |s| crate::model::subnet::display(&s));
-        self.set_network(Family::Ipv6, &subnet);
+        let subnet = self.suggested_ipv6.map_or_else(|| "fd00:0:0:1::/64".to_owned(), |s| display(&s));
+        self.session.set_text(Field::Subnet(Family::Ipv6), &subnet);
     }
 
-    pub fn add_host(&mut self, mac: &str, ip: &str, name: &str) -> Result<(), String> {
-        self.session.add_host(Family::Ipv4, mac, ip, name)
-    }
-
-    pub fn remove_host(&mut self, index: usize) {
-        self.session.remove_host(Family::Ipv4, index);
-    }
-
-    /// The static hosts (IPv4) as (title, subtitle) for the list.
-    pub fn hosts(&self) -> Vec<(String, String)> {
-        let hosts = self.ip(Family::Ipv4).and_then(|ip| ip.dhcp.as_ref()).map(|d| d.hosts.as_slice()).unwrap_or(&[]);
-        hosts
-            .iter()
-            .map(|h| {
-                let ip = h.ip.map(|a| a.to_string()).unwrap_or_default();
-                let title = h.name.clone().map_or_else(|| ip.clone(), |n| format!("{n} · {ip}"));
-                (title, h.mac.map(|m| m.to_string()).unwrap_or_default())
-            })
-            .collect()
+    /// An edit in the address or DNS pages.
+    pub fn form_edit(&mut self, edit: FormEdit) -> Outcome {
+        match edit {
+            FormEdit::Family(Family::Ipv6, on) => {
+                self.set_ipv6(on);
+                Outcome::Changed
+            }
+            FormEdit::Text(Field::Domain, text) => {
+                self.domain_follows_name = false;
+                form::apply(&mut self.session, FormEdit::Text(Field::Domain, text))
+            }
+            edit => form::apply(&mut self.session, edit),
+        }
     }
 
     pub fn domain(&self) -> String {
         self.definition().domain.as_ref().map(|d| d.name.clone()).unwrap_or_default()
     }
 
-    pub fn set_domain(&mut self, text: &str) {
-        self.domain_follows_name = false;
-        self.set_domain_text(text);
-    }
-
-    fn set_domain_text(&mut self, text: &str) {
-        self.session.set_text(Field::Domain, text);
-        self.session.set_local_only(self.local_only);
-    }
-
-    /// "Answer only locally" as chosen (it applies whenever there is a domain).
+    /// "Local only" as chosen (it applies whenever there is a domain).
     pub fn local_only(&self) -> bool {
-        self.local_only
-    }
-
-    pub fn set_local_only(&mut self, on: bool) {
-        self.local_only = on;
-        self.session.set_local_only(on);
-    }
-
-    pub fn add_dns_host(&mut self, ip: &str, name: &str) -> Result<(), String> {
-        if name.trim().is_empty() {
-            return Err(gettext("give the host a name"));
-        }
-        self.session.add_dns_host(ip, name)
-    }
-
-    pub fn remove_dns_host(&mut self, index: usize) {
-        self.session.remove_dns_name(index);
-    }
-
-    /// The DNS host records, one per name, as (name, address).
-    pub fn dns_hosts(&self) -> Vec<(String, String)> {
-        let hosts = self.definition().dns.iter().flat_map(|d| &d.hosts);
-        hosts.flat_map(|h| h.hostnames.iter().map(move |n| (n.clone(), h.ip.to_string()))).collect()
+        self.session.local_only()
     }
 
     /// Replaces the definition with edited XML (the review page).
@@ -392,9 +341,7 @@ impl NewNetwork {
                 Some(ForwardMode::Open) => Mode::Open,
                 _ => Mode::Isolated,
             };
-            self.unparsed.clear();
             self.domain_follows_name = false;
-            self.local_only = self.definition().domain.as_ref().and_then(|d| d.local_only) == Some(true);
         }
     }
 
@@ -404,32 +351,44 @@ impl NewNetwork {
 
     /// What to show at a field.
     pub fn error(&self, field: Field) -> Option<String> {
-        if let Field::Subnet(family) = field
-            && let Some((_, why)) = self.unparsed.iter().find(|(f, _)| *f == family)
-        {
-            return Some(why.clone());
-        }
         if field == Field::Name && self.taken.iter().any(|t| *t == self.definition().name) {
             return Some(
-                gettext("a network called '{name}' already exists").replace("{name}", &self.definition().name),
+                gettext("A network called “{name}” already exists").replace("{name}", &self.definition().name),
             );
-        }
-        if field == Field::Name && self.definition().name.is_empty() {
-            return Some(gettext("give the network a name"));
         }
         self.session.error(field)
     }
 
+    /// The typed subnet of a family overlaps something the host or another network
+    /// uses: what, and a free subnet to use instead (SuggestSubnet's rule).
+    pub fn taken(&self, family: Family) -> Option<Taken> {
+        let subnet = self.subnet(family)?;
+        let used = self.used.iter().find(|u| overlaps(&u.subnet, &subnet))?;
+        let in_use: Vec<IpNetwork> = self.used.iter().map(|u| u.subnet).collect();
+        let free = match family {
+            Family::Ipv4 => first_free_private_v4(&in_use).map(IpNetwork::V4),
+            Family::Ipv6 => self.suggested_ipv6.filter(|s| !in_use.iter().any(|u| overlaps(u, s))),
+        };
+        let message = used.overlap(&subnet);
+        let free = free.map(|f| display(&f));
+        let message = match &free {
+            Some(free) => gettext("{overlap}; {free} is free").replace("{overlap}", &message).replace("{free}", free),
+            None => message,
+        };
+        Some(Taken { message, free })
+    }
+
     /// Everything that stops the network from being created, for the review page.
     pub fn problems(&self) -> Vec<String> {
-        let mut problems: Vec<String> = self.unparsed.iter().map(|(_, why)| why.clone()).collect();
+        let mut problems: Vec<String> = Vec::new();
         problems.extend(self.error(Field::Name).filter(|_| self.session.error(Field::Name).is_none()));
         problems.extend(self.session.all_problems());
         problems.extend(self.addresses_missing());
+        problems.extend([Family::Ipv4, Family::Ipv6].into_iter().filter_map(|f| self.taken(f)).map(|t| t.message));
         let uuid = self.definition().uuid;
         if let Some((uuid, name)) = self.taken_uuids.iter().find(|(taken, _)| Some(*taken) == uuid) {
             problems.push(
-                gettext("uuid: network '{name}' already has {uuid}; remove the <uuid> line and the new network gets its own")
+                gettext("uuid: network “{name}” already has {uuid}; remove the <uuid> line and the new network gets its own")
                     .replace("{name}", name)
                     .replace("{uuid}", &uuid.to_string()),
             );
@@ -442,11 +401,11 @@ impl NewNetwork {
     pub fn suggest(&mut self, ipv4: Option<IpNetwork>, ipv6: Option<IpNetwork>) {
         self.suggested_ipv6 = ipv6;
         if let Some(subnet) = ipv4
-            && self.subnet(Family::Ipv4).is_none()
-            && !self.unparsed.iter().any(|(f, _)| *f == Family::Ipv4)
+            && self.session.ip(Family::Ipv4).is_none()
+            && !self.session.is_unparsed(Field::Subnet(Family::Ipv4))
         {
-            self.set_network(Family::Ipv4, &crate::model::subnet::display(&subnet));
-            self.set_dhcp(Family::Ipv4, true);
+            self.session.set_text(Field::Subnet(Family::Ipv4), &display(&subnet));
+            self.session.set_dhcp(Family::Ipv4, true);
         }
     }
 
@@ -459,13 +418,13 @@ impl NewNetwork {
                 .into_iter()
                 .flat_map(|f| [Field::Subnet(f), Field::DhcpStart(f), Field::DhcpEnd(f)])
                 .collect(),
-            Page::Dns => vec![Field::Domain],
+            Page::Dns => vec![Field::Domain, Field::Forwarders],
             Page::Review => vec![Field::Xml],
         }
     }
 
-    /// Problems of the definition that belong to no field (static hosts, host records,
-    /// what the XML says), for the page they concern.
+    /// Problems of the definition that belong to no field or row (what the XML says),
+    /// for the page they concern.
     pub fn other_problems(&self, page: Page) -> Vec<String> {
         let problems = self.session.other_problems();
         let on_page = |p: &String| {
@@ -481,23 +440,48 @@ impl NewNetwork {
 
     /// May the user go on from this page? On the last: may the network be created?
     pub fn page_is_valid(&self, page: Page) -> bool {
+        let fields_ok =
+            Self::fields(page).into_iter().all(|f| self.error(f).is_none()) && self.other_problems(page).is_empty();
         match page {
             Page::Review => self.problems().is_empty(),
             Page::Addresses => {
-                Self::fields(page).into_iter().all(|f| self.error(f).is_none())
-                    && self.other_problems(page).is_empty()
+                let families = [Family::Ipv4, Family::Ipv6];
+                fields_ok
+                    && families.iter().all(|f| self.session.host_problems(*f).iter().all(Option::is_none))
+                    && families.iter().all(|f| self.taken(*f).is_none())
                     && self.subnet(Family::Ipv4).or(self.subnet(Family::Ipv6)).is_some()
             }
-            _ => {
-                Self::fields(page).into_iter().all(|f| self.error(f).is_none()) && self.other_problems(page).is_empty()
-            }
+            Page::Dns => fields_ok && self.session.dns_name_problems().iter().all(Option::is_none),
+            _ => fields_ok,
         }
     }
 
     /// Why the addresses page cannot go on when no field says it.
     pub fn addresses_missing(&self) -> Option<String> {
-        (self.subnet(Family::Ipv4).is_none() && self.subnet(Family::Ipv6).is_none() && self.unparsed.is_empty())
-            .then(|| gettext("a network needs an IPv4 or IPv6 subnet"))
+        let typed = [Family::Ipv4, Family::Ipv6].iter().any(|f| self.session.is_unparsed(Field::Subnet(*f)));
+        (self.subnet(Family::Ipv4).is_none() && self.subnet(Family::Ipv6).is_none() && !typed)
+            .then(|| gettext("A network needs an IPv4 or IPv6 address"))
+    }
+
+    /// For a routed network: the routes the LAN's router needs, one per subnet, through
+    /// this computer's address on the LAN (the chosen uplink's, or the first IPv4
+    /// address of an interface that is up).
+    pub fn routes_for_router(&self) -> Vec<String> {
+        if self.mode != Mode::Routed {
+            return Vec::new();
+        }
+        let chosen = self.forward_dev();
+        let candidates = self.interfaces.iter().filter(|i| chosen.is_none_or(|c| c == i.name) && i.up);
+        let via = candidates
+            .flat_map(|i| i.addresses.iter())
+            .filter_map(|a| a.parse::<IpNetwork>().ok())
+            .find(IpNetwork::is_ipv4)
+            .map(|a| a.ip());
+        [Family::Ipv4, Family::Ipv6]
+            .into_iter()
+            .filter_map(|f| self.subnet(f))
+            .map(|subnet| route_for_router(&subnet, if subnet.is_ipv4() { via } else { None }))
+            .collect()
     }
 
     /// The plan in words, for the review page.
@@ -520,7 +504,7 @@ impl NewNetwork {
             let Some(subnet) = self.subnet(family) else { continue };
             let mut line = gettext("{family} subnet {subnet}, this computer at {host}")
                 .replace("{family}", &family.to_string())
-                .replace("{subnet}", &crate::model::subnet::display(&subnet))
+                .replace("{subnet}", &display(&subnet))
                 .replace("{host}", &self.host_text(family));
             line.push_str(&if self.dhcp(family) {
                 let (start, end) = self.range(family);
@@ -532,7 +516,7 @@ impl NewNetwork {
             });
             lines.push(line);
         }
-        let hosts = self.hosts().len();
+        let hosts = self.session.ip(Family::Ipv4).and_then(|ip| ip.dhcp.as_ref()).map_or(0, |d| d.hosts.len());
         if hosts > 0 {
             lines.push(
                 gettextrs::ngettext(
@@ -550,6 +534,9 @@ impl NewNetwork {
             } else {
                 gettext("Guests are found by name under {domain}.").replace("{domain}", &domain)
             });
+        }
+        for route in self.routes_for_router() {
+            lines.push(gettext("Your router needs the route {route}.").replace("{route}", &route));
         }
         lines
     }
@@ -577,6 +564,15 @@ mod tests {
         NewNetwork::new(vec!["default".into()], v4("192.168.123.0/24"), v4("fd12:3456:789a:1::/64"))
     }
 
+    fn eth0() -> HostInterface {
+        HostInterface {
+            name: "eth0".into(),
+            kind: "device".into(),
+            up: true,
+            addresses: vec!["192.168.1.20/24".into()],
+        }
+    }
+
     #[test]
     fn names_count_up_from_network() {
         assert_eq!(first_free_name(&[]), "network");
@@ -587,41 +583,79 @@ mod tests {
     fn a_fresh_wizard_is_a_valid_nat_network_on_the_suggested_subnet() {
         let new = fresh();
         assert_eq!(new.definition().name, "network");
-        assert_eq!(new.network_text(Family::Ipv4), "192.168.123.0/24");
+        assert_eq!(new.session().subnet_text(Family::Ipv4), "192.168.123.1/24");
         assert_eq!(new.host_text(Family::Ipv4), "192.168.123.1");
         assert_eq!(new.range(Family::Ipv4), ("192.168.123.2".into(), "192.168.123.254".into()));
         assert_eq!(new.domain(), "network");
-        assert!(new.pages().contains(&Page::Forward));
+        assert!(new.local_only());
         assert_eq!(new.summary()[0], "“network”, a NAT network.");
         for page in Page::ALL {
-            assert!(new.page_is_valid(page), "{page:?}: {:?}", new.error(Field::Name));
+            assert!(new.page_is_valid(page), "{page:?}: {:?}", new.problems());
         }
     }
 
     #[test]
-    fn the_range_follows_the_subnet_and_errors_name_the_field() {
+    fn the_range_follows_the_address_and_errors_use_the_labels() {
         let mut new = fresh();
-        new.set_network(Family::Ipv4, "10.8.0.0/16");
+        let edit = |new: &mut NewNetwork, field, text: &str| {
+            new.form_edit(FormEdit::Text(field, text.to_owned()));
+        };
+        edit(&mut new, Field::Subnet(Family::Ipv4), "10.8.0.1/16");
         assert_eq!(new.range(Family::Ipv4), ("10.8.0.2".into(), "10.8.255.254".into()));
-        assert_eq!(new.host_text(Family::Ipv4), "10.8.0.1");
-        new.set_network(Family::Ipv4, "10.8.0.0");
+        edit(&mut new, Field::Subnet(Family::Ipv4), "10.8.0.1");
         assert_eq!(
             new.error(Field::Subnet(Family::Ipv4)).as_deref(),
-            Some("'10.8.0.0' has no prefix length; write the network as 192.168.100.0/24")
+            Some("Add the prefix length after a slash, such as 192.168.100.1/24")
         );
         assert!(!new.page_is_valid(Page::Addresses));
-        new.set_network(Family::Ipv4, "fd00::/64");
-        assert_eq!(new.error(Field::Subnet(Family::Ipv4)).as_deref(), Some("'fd00::/64' is not an IPv4 network"));
-        new.set_network(Family::Ipv4, "10.8.0.0/31");
+        edit(&mut new, Field::Subnet(Family::Ipv4), "fd00::1/64");
+        assert_eq!(
+            new.error(Field::Subnet(Family::Ipv4)).as_deref(),
+            Some("This is not an IPv4 address; enter one such as 192.168.100.1/24")
+        );
+        edit(&mut new, Field::Subnet(Family::Ipv4), "10.8.0.1/31");
         assert!(new.error(Field::Subnet(Family::Ipv4)).unwrap().contains("leaves no room for guests"));
-        new.set_network(Family::Ipv4, "10.9.0.0/24");
+        // A network address stands for the network, with this computer at its first address.
+        edit(&mut new, Field::Subnet(Family::Ipv4), "10.9.0.0/24");
+        assert_eq!(new.host_text(Family::Ipv4), "10.9.0.1");
         assert!(new.page_is_valid(Page::Addresses));
-        new.set_range_end(Family::Ipv4, "10.8.0.200");
-        assert_eq!(new.error(Field::DhcpEnd(Family::Ipv4)).as_deref(), Some("end 10.8.0.200 is outside 10.9.0.0/24"));
+        edit(&mut new, Field::DhcpEnd(Family::Ipv4), "10.8.0.200");
+        assert_eq!(
+            new.error(Field::DhcpEnd(Family::Ipv4)).as_deref(),
+            Some("Last address handed out is outside 10.9.0.0/24")
+        );
         assert!(!new.page_is_valid(Page::Addresses) && !new.page_is_valid(Page::Review));
-        // A host address typed as the network is taken as its network.
-        new.set_network(Family::Ipv4, "10.9.0.77/24");
-        assert_eq!(new.network_text(Family::Ipv4), "10.9.0.0/24");
+    }
+
+    #[test]
+    fn a_taken_subnet_is_flagged_as_typed_with_a_free_one_offered() {
+        let mut new = fresh();
+        let used = [("192.168.122.0/24", "network", "default"), ("192.168.1.20/24", "address", "eth0")];
+        new.set_used(
+            used.iter()
+                .filter_map(|(s, k, o)| {
+                    UsedBy::from_wire(&UsedSubnet { subnet: (*s).into(), kind: (*k).into(), owner: (*o).into() })
+                })
+                .collect(),
+        );
+        assert_eq!(new.taken(Family::Ipv4), None);
+        new.form_edit(FormEdit::Text(Field::Subnet(Family::Ipv4), "192.168.1.1/24".into()));
+        let taken = new.taken(Family::Ipv4).unwrap();
+        assert_eq!(
+            taken.message,
+            "192.168.1.0/24 overlaps the address 192.168.1.20/24 on eth0; 192.168.123.0/24 is free"
+        );
+        assert!(!new.page_is_valid(Page::Addresses) && !new.page_is_valid(Page::Review));
+        new.form_edit(FormEdit::Text(Field::Subnet(Family::Ipv4), "192.168.122.1/24".into()));
+        assert!(
+            new.taken(Family::Ipv4)
+                .unwrap()
+                .message
+                .starts_with("192.168.122.0/24 overlaps 192.168.122.0/24 of network “default”")
+        );
+        new.form_edit(FormEdit::UseSubnet(Family::Ipv4, taken.free.unwrap()));
+        assert_eq!(new.taken(Family::Ipv4), None);
+        assert_eq!(new.session().subnet_text(Family::Ipv4), "192.168.123.1/24");
         assert!(new.page_is_valid(Page::Addresses));
     }
 
@@ -629,22 +663,25 @@ mod tests {
     fn names_in_use_and_the_domain_follow() {
         let mut new = fresh();
         new.set_name("default");
-        assert_eq!(new.error(Field::Name).as_deref(), Some("a network called 'default' already exists"));
+        assert_eq!(new.error(Field::Name).as_deref(), Some("A network called “default” already exists"));
         assert!(!new.page_is_valid(Page::NameAndMode));
         new.set_name("");
-        assert_eq!(new.error(Field::Name).as_deref(), Some("give the network a name"));
+        assert_eq!(new.error(Field::Name).as_deref(), Some("Give the network a name"));
         new.set_name("lab");
         assert_eq!(new.domain(), "lab");
         assert!(new.local_only(), "an emptied domain came back without localOnly");
-        new.set_domain("lab.example");
+        new.form_edit(FormEdit::Text(Field::Domain, "lab.example".into()));
         new.set_name("lab2");
         assert_eq!(new.domain(), "lab.example");
         assert!(new.page_is_valid(Page::NameAndMode));
     }
 
     #[test]
-    fn modes_choose_the_pages() {
+    fn modes_and_uplinks_choose_the_pages() {
         let mut new = fresh();
+        assert!(!new.pages().contains(&Page::Forward), "nothing to choose besides any interface");
+        new.set_interfaces(vec![eth0()]);
+        assert!(new.pages().contains(&Page::Forward));
         new.set_mode(Mode::Isolated);
         assert!(!new.pages().contains(&Page::Forward));
         new.set_mode(Mode::Open);
@@ -659,15 +696,21 @@ mod tests {
             route_for_router(&"192.168.123.0/24".parse().unwrap(), Some("192.168.1.20".parse().unwrap())),
             "192.168.123.0/24 via 192.168.1.20"
         );
+        let mut new = fresh();
+        new.set_interfaces(vec![eth0()]);
+        assert!(new.routes_for_router().is_empty(), "only a routed network needs one");
+        new.set_mode(Mode::Routed);
+        assert_eq!(new.routes_for_router(), ["192.168.123.0/24 via 192.168.1.20"]);
+        assert!(new.summary().contains(&"Your router needs the route 192.168.123.0/24 via 192.168.1.20.".to_owned()));
     }
 
     #[test]
     fn no_subnet_at_all_cannot_go_on() {
         let mut new = NewNetwork::new(vec![], None, None);
         assert!(!new.page_is_valid(Page::Addresses));
-        assert_eq!(new.addresses_missing().as_deref(), Some("a network needs an IPv4 or IPv6 subnet"));
+        assert_eq!(new.addresses_missing().as_deref(), Some("A network needs an IPv4 or IPv6 address"));
         new.set_ipv6(true);
-        assert_eq!(new.network_text(Family::Ipv6), "fd00:0:0:1::/64");
+        assert_eq!(new.session().subnet_text(Family::Ipv6), "fd00:0:0:1::1/64");
         assert!(new.page_is_valid(Page::Addresses) && new.page_is_valid(Page::Review));
     }
 
@@ -687,7 +730,7 @@ mod tests {
         assert_eq!(
             new.problems(),
             [format!(
-                "uuid: network 'default' already has {uuid}; remove the <uuid> line and the new network gets its own"
+                "uuid: network “default” already has {uuid}; remove the <uuid> line and the new network gets its own"
             )]
         );
         assert!(!new.page_is_valid(Page::Review));
@@ -713,7 +756,11 @@ mod tests {
                 Box::new(|n| {
                     n.set_name("outside");
                     n.set_forward_dev(Some("eth0"));
-                    n.add_host("52:54:00:12:34:56", "192.168.123.10", "web").unwrap();
+                    let added = n.form_edit(FormEdit::AddHost(
+                        Family::Ipv4,
+                        vec!["52:54:00:12:34:56".into(), "192.168.123.10".into(), "web".into()],
+                    ));
+                    assert!(matches!(added, Outcome::HostAdded(_, Ok(()))), "{added:?}");
                 }),
             ),
             (
@@ -721,9 +768,10 @@ mod tests {
                 Box::new(|n| {
                     n.set_name("lab");
                     n.set_mode(Mode::Routed);
-                    n.set_network(Family::Ipv4, "10.20.0.0/24");
-                    n.set_domain("lab.example");
-                    n.add_dns_host("10.20.0.5", "printer").unwrap();
+                    n.form_edit(FormEdit::Text(Field::Subnet(Family::Ipv4), "10.20.0.0/24".into()));
+                    n.form_edit(FormEdit::Text(Field::Domain, "lab.example".into()));
+                    let added = n.form_edit(FormEdit::AddRecord(vec!["printer".into(), "10.20.0.5".into()]));
+                    assert!(matches!(added, Outcome::RecordAdded(Ok(()))), "{added:?}");
                 }),
             ),
             (
@@ -731,8 +779,8 @@ mod tests {
                 Box::new(|n| {
                     n.set_name("private");
                     n.set_mode(Mode::Isolated);
-                    n.set_dhcp(Family::Ipv4, false);
-                    n.set_local_only(false);
+                    n.form_edit(FormEdit::Dhcp(Family::Ipv4, false));
+                    n.form_edit(FormEdit::LocalOnly(false));
                 }),
             ),
             (
@@ -741,7 +789,7 @@ mod tests {
                     n.set_name("open");
                     n.set_mode(Mode::Open);
                     n.set_ipv6(true);
-                    n.set_dhcp(Family::Ipv6, true);
+                    n.form_edit(FormEdit::Dhcp(Family::Ipv6, true));
                 }),
             ),
         ];
@@ -749,7 +797,7 @@ mod tests {
         for (name, choose) in cases {
             let mut new = fresh();
             choose(&mut new);
-            assert!(new.page_is_valid(Page::Review), "{name}: {:?}", new.session.all_problems());
+            assert!(new.page_is_valid(Page::Review), "{name}: {:?}", new.problems());
             let xml = new.xml();
             let path = dir.join(format!("{name}.xml"));
             if std::env::var_os("UPDATE_GOLDEN").is_some() {

@@ -30,13 +30,42 @@ pub fn subnets(network: &Network) -> String {
     network.ips.iter().filter_map(IpDef::subnet).map(|s| display(&s)).collect::<Vec<_>>().join(", ")
 }
 
-/// A list row's second line: `Active · NAT · 192.168.122.0/24` (subnets once known).
-pub fn subtitle(summary: &NetworkSummary, subnets: &str) -> String {
+/// A list row's second line: `Active · NAT · 2 guests` (guests only when there are).
+pub fn subtitle(summary: &NetworkSummary, guests: usize) -> String {
     let mut parts = vec![state(summary.active), mode(&summary.forward_mode)];
-    if !subnets.is_empty() {
-        parts.push(subnets.to_owned());
+    if guests > 0 {
+        parts.push(gettextrs::ngettext("{n} guest", "{n} guests", guests as u32).replace("{n}", &guests.to_string()));
     }
     parts.join(" · ")
+}
+
+/// Names in a sentence: "myvm", "myvm and webvm", "a, b and c", "a, b, c and 4 others".
+pub fn names(names: &[String]) -> String {
+    const SHOWN: usize = 3;
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        _ if names.len() <= SHOWN => gettext("{names} and {last}")
+            .replace("{names}", &names[..names.len() - 1].join(", "))
+            .replace("{last}", &names[names.len() - 1]),
+        _ => {
+            let others = names.len() - SHOWN;
+            gettextrs::ngettext("{names} and {n} other", "{names} and {n} others", others as u32)
+                .replace("{names}", &names[..SHOWN].join(", "))
+                .replace("{n}", &others.to_string())
+        }
+    }
+}
+
+/// Text from guests or other users, made safe to show: control characters (C0, C1,
+/// DEL) and the bidirectional controls that could make it read as something else
+/// become U+FFFD.
+pub fn shown_text(text: &str) -> String {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    text.chars().map(|c| if unsafe_char(c) { '\u{fffd}' } else { c }).collect()
 }
 
 /// What a failed call means, for a dialog: a heading naming what was tried, and the
@@ -100,12 +129,13 @@ mod tests {
     fn subtitles() {
         let summary =
             NetworkSummary { name: "lab".into(), active: true, forward_mode: "nat".into(), ..Default::default() };
-        assert_eq!(subtitle(&summary, ""), "Active · NAT");
+        assert_eq!(subtitle(&summary, 0), "Active · NAT");
+        assert_eq!(subtitle(&summary, 2), "Active · NAT · 2 guests");
         let net = Network::from_xml(
             "<network><name>lab</name><ip address='10.0.0.1' prefix='24'/><ip family='ipv6' address='fd00::1' prefix='64'/></network>",
         )
         .unwrap();
-        assert_eq!(subtitle(&summary, &subnets(&net)), "Active · NAT · 10.0.0.0/24, fd00::/64");
+        assert_eq!(subnets(&net), "10.0.0.0/24, fd00::/64");
         assert_eq!(mode("none"), "Isolated");
     }
 
@@ -119,6 +149,22 @@ mod tests {
         let denied = HelperError::new(ErrorKind::AccessDenied, "not authorized");
         let (_, body) = failure(Action::Delete, "lab", &denied);
         assert!(body.starts_with("not authorized\n\n") && body.contains("io.github.virtnet.manage"), "{body}");
+    }
+
+    #[test]
+    fn names_in_a_sentence() {
+        let n = |list: &[&str]| names(&list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+        assert_eq!(n(&["myvm"]), "myvm");
+        assert_eq!(n(&["myvm", "webvm"]), "myvm and webvm");
+        assert_eq!(n(&["a", "b", "c"]), "a, b and c");
+        assert_eq!(n(&["a", "b", "c", "d", "e"]), "a, b, c and 2 others");
+    }
+
+    #[test]
+    fn shown_text_defuses_controls() {
+        assert_eq!(shown_text("x\u{1b}]0;pwned\u{7}"), "x\u{fffd}]0;pwned\u{fffd}");
+        assert_eq!(shown_text("abc\u{202e}def"), "abc\u{fffd}def");
+        assert_eq!(shown_text("<b>web</b> & co"), "<b>web</b> & co");
     }
 
     #[test]

@@ -16,6 +16,11 @@ TIMEOUT = 20
 
 def fail(message):
     print("FAIL: " + message, flush=True)
+    # For whoever debugs it: what the screen showed (E2E_SCREENSHOT=file.png, needs xwd
+    # and netpbm, which the tests themselves do not).
+    shot = os.environ.get("E2E_SCREENSHOT")
+    if shot:
+        subprocess.run(f"xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng > {shot}", shell=True)
     sys.exit(1)
 
 
@@ -167,5 +172,88 @@ def run(steps):
     try:
         steps(the_app())
     finally:
+        if window.poll() is not None:
+            print(f"FAIL: the window exited by itself (status {window.returncode})", flush=True)
         window.terminate()
         window.wait()
+
+
+def window_of(node):
+    while node.getRoleName() not in ("frame", "dialog", "alert"):
+        node = node.parent
+    return node
+
+
+def scroll_into_view(node, timeout=TIMEOUT):
+    """Wheels the scrolled page under a widget until the widget is inside its window
+    (a click needs it on screen)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        box = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        frame = window_of(node).queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        # Keep clear of the header bar above and the action bar below.
+        top, bottom = frame.y + 70, frame.y + frame.height - 70
+        if box.y >= top and box.y + box.height <= bottom:
+            return
+        wheel = "5" if box.y + box.height > bottom else "4"
+        x = box.x + box.width // 2
+        subprocess.run(["xdotool", "mousemove", str(x), str((top + bottom) // 2), "click", wheel], check=True)
+        time.sleep(0.05)
+    fail(f"could not scroll {node.name!r} into view")
+
+
+def keys(*names):
+    """Presses keys one after the other (xdotool key names: BackSpace, End, Return)."""
+    subprocess.run(["xdotool", "key", "--delay", "15", *names], check=True)
+
+
+def type_text(text):
+    """Types text key by key, as a person would."""
+    subprocess.run(["xdotool", "type", "--delay", "15", text], check=True)
+
+
+def retype(node, text, longest=40):
+    """Clicks into a field, deletes its text key by key (up to `longest` characters;
+    GTK 4.8 does not tell the text of an entry row), and types `text` key by key: every
+    intermediate state (empty, half-typed) reaches the window."""
+    scroll_into_view(node)
+    click_at(node)
+    keys("End", *["BackSpace"] * longest)
+    type_text(text)
+
+
+def button(root, label):
+    """A push button labelled `label`, with or without a mnemonic (GTK 4.8 names a
+    button with a mnemonic "_Cancel Cancel" for screen readers)."""
+    for node in walk(root):
+        try:
+            if node.getRoleName() == "push button" and shown(node) and node.name.replace("_", "") in (label, f"{label} {label}"):
+                return node
+        except Exception:
+            continue
+    return None
+
+
+def main_window(app):
+    """The main window. Searches start from it, not from the app: GTK 4.8 leaves a
+    destroyed window (each finished wizard) in the app's tree, where a question to it can
+    go unanswered until D-Bus times out."""
+    def look():
+        for index in range(app.childCount):
+            try:
+                window = app.getChildAtIndex(index)
+                if window is not None and window.name == "Virtual Networks" and find(window, "list", "Virtual networks"):
+                    return window
+            except Exception:  # a closed dialog that lingers
+                continue
+        return None
+
+    return wait_for("the main window", look)
+
+
+def closed(window):
+    """The window is no longer on screen (or no longer exists)."""
+    try:
+        return not window.getState().contains(pyatspi.STATE_SHOWING)
+    except Exception:
+        return True

@@ -1,12 +1,13 @@
 //! The details page's questions and error reports, as libadwaita message dialogs.
 
-use gettextrs::gettext;
+use gettextrs::{gettext, ngettext};
 use relm4::adw;
 use relm4::adw::prelude::*;
 use relm4::gtk;
 
 use super::DetailsInput;
 use crate::dbus::summary::NetworkSummary;
+use crate::ui::texts;
 
 /// The answer when another network is picked with changes not applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,8 +55,62 @@ pub fn ask_to_leave(
     dialog.present();
 }
 
-/// Asks before deleting; a running network is offered "Stop and Delete".
-pub fn confirm_delete(parent: &impl IsA<gtk::Widget>, network: &NetworkSummary, sender: relm4::Sender<DetailsInput>) {
+/// Asks before stopping or restarting a network that guests are on, naming them.
+pub fn confirm_cut_off(
+    parent: &impl IsA<gtk::Widget>,
+    network: &NetworkSummary,
+    guests: &[String],
+    restart: bool,
+    sender: relm4::Sender<DetailsInput>,
+) {
+    let names = texts::names(guests);
+    let (heading, body, verb, answer) = if restart {
+        (
+            gettext("Restart “{name}”?"),
+            ngettext(
+                "{guests} loses its connection while the network restarts.",
+                "{guests} lose their connection while the network restarts.",
+                guests.len() as u32,
+            ),
+            gettext("_Restart"),
+            DetailsInput::RestartConfirmed,
+        )
+    } else {
+        (
+            gettext("Stop “{name}”?"),
+            ngettext("{guests} will lose its connection.", "{guests} will lose their connection.", guests.len() as u32),
+            gettext("_Stop"),
+            DetailsInput::StopConfirmed,
+        )
+    };
+    let dialog = dialog(parent, &heading.replace("{name}", &network.name), &body.replace("{guests}", &names));
+    dialog.add_responses(&[("cancel", &gettext("_Cancel")), ("go", &verb)]);
+    dialog.set_response_appearance("go", adw::ResponseAppearance::Destructive);
+    dialog.set_default_response(Some("cancel"));
+    dialog.set_close_response("cancel");
+    let answer = std::cell::Cell::new(Some(answer));
+    dialog.connect_response(None, move |_, response| {
+        if response == "go"
+            && let Some(answer) = answer.take()
+        {
+            sender.emit(answer);
+        }
+    });
+    dialog.present();
+}
+
+/// Asks before deleting; a running network is offered "Stop and Delete", naming the
+/// guests on it.
+pub fn confirm_delete(
+    parent: &impl IsA<gtk::Widget>,
+    network: &NetworkSummary,
+    guests: &[String],
+    sender: relm4::Sender<DetailsInput>,
+) {
+    let cut_off = (!guests.is_empty()).then(|| {
+        ngettext("{guests} will lose its connection.", "{guests} will lose their connection.", guests.len() as u32)
+            .replace("{guests}", &texts::names(guests))
+    });
     let (heading, body, verb) = match (network.active, network.persistent) {
         (false, _) => (
             gettext("Delete “{name}”?"),
@@ -66,14 +121,23 @@ pub fn confirm_delete(parent: &impl IsA<gtk::Widget>, network: &NetworkSummary, 
         ),
         (true, true) => (
             gettext("Stop and Delete “{name}”?"),
-            gettext(
-                "The network is running: it is stopped first, and guests on it lose their connection. Then its definition is removed for good.",
+            cut_off.map_or_else(
+                || gettext("The network is running: it is stopped first, and guests on it lose their connection. Then its definition is removed for good."),
+                |cut_off| {
+                    gettext("The network is running: it is stopped first. {guests} Then its definition is removed for good.")
+                        .replace("{guests}", &cut_off)
+                },
             ),
             gettext("_Stop and Delete"),
         ),
         (true, false) => (
             gettext("Stop “{name}”?"),
-            gettext("This network is transient: once stopped it is gone. Guests on it lose their connection."),
+            cut_off.map_or_else(
+                || gettext("This network is transient: once stopped it is gone. Guests on it lose their connection."),
+                |cut_off| {
+                    gettext("This network is transient: once stopped it is gone. {guests}").replace("{guests}", &cut_off)
+                },
+            ),
             gettext("_Stop and Delete"),
         ),
     };

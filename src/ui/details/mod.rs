@@ -3,11 +3,8 @@
 //! the XML tab, and the Apply/Discard bar. Edits go through [`EditSession`]; every call to
 //! the helper goes through [`Client`] and reports failure with the helper's own message.
 
-mod addresses;
 pub(crate) mod diagram;
 pub(crate) mod dialogs;
-mod dns;
-pub(crate) mod fields;
 mod leases;
 mod overview;
 pub(crate) mod xml;
@@ -21,18 +18,19 @@ use relm4::adw::prelude::*;
 use relm4::gtk;
 use relm4::prelude::*;
 
-use self::addresses::AddressSection;
 use self::diagram::Diagram;
-use self::dns::DnsSection;
 use self::leases::LeasesSection;
 use self::overview::OverviewSection;
 use self::xml::XmlPage;
 use crate::dbus::summary::NetworkSummary;
-use crate::dbus::{DhcpLease, HelperError};
+use crate::dbus::{DhcpLease, HelperError, HostInterface};
 use crate::model::{Family, ForwardMode, Network};
 use crate::ui::a11y;
 use crate::ui::client::Client;
 use crate::ui::edit::{EditSession, Field};
+use crate::ui::form::address::AddressSection;
+use crate::ui::form::dns::DnsSection;
+use crate::ui::form::{self, FormEdit, FormSender, Outcome};
 use crate::ui::texts::{self, Action};
 
 pub struct Details {
@@ -45,6 +43,10 @@ pub struct Details {
     leases: Vec<DhcpLease>,
     busy: Option<Action>,
     folded: bool,
+    /// No network exists at all: the list's empty page says it all, this page says nothing.
+    no_networks: bool,
+    /// The host's interfaces, for the uplink list.
+    interfaces: Vec<HostInterface>,
     /// A selection that waits for the user's answer about unapplied changes.
     asking_to_leave: bool,
     overview: OverviewSection,
@@ -56,6 +58,8 @@ pub struct Details {
     diagram: Rc<RefCell<Diagram>>,
     diagram_area: gtk::DrawingArea,
     other_problems: gtk::Label,
+    page: adw::PreferencesPage,
+    form: FormSender,
 }
 
 #[derive(Debug)]
@@ -69,18 +73,23 @@ pub enum DetailsInput {
     /// read it again.
     Reload,
     Folded(bool),
+    /// How many networks exist (none: this page shows nothing).
+    NetworkCount(usize),
+    /// The list's filter hides the shown network: show none, unless it has unapplied
+    /// changes (the user's work stays in view).
+    Hidden,
+    /// A field of the overview or the XML tab.
     Edit(Field, String),
-    SetDhcp(Family, bool),
+    /// An edit in the address or DNS sections.
+    Form(FormEdit),
     SetMode(Option<ForwardMode>),
-    SetLocalOnly(bool),
-    AddHost(Family, Vec<String>),
-    RemoveHost(Family, usize),
-    AddDnsHost(Vec<String>),
-    RemoveDnsHost(usize),
     SetAutostart(bool),
     Start,
     Stop,
     Restart,
+    /// Stop or Restart Now, once the user agreed that the guests lose their connection.
+    StopConfirmed,
+    RestartConfirmed,
     Delete,
     DeleteConfirmed,
     Apply,
@@ -104,6 +113,7 @@ pub enum DetailsCommand {
         definition: Result<String, HelperError>,
         live: Result<String, HelperError>,
         leases: Vec<DhcpLease>,
+        interfaces: Option<Vec<HostInterface>>,
     },
     Done {
         path: String,
@@ -218,9 +228,14 @@ impl Component for Details {
                     set_title: &gettext("No Network Selected"),
                     set_description: Some(&gettext("Pick a network in the list to see and change it.")),
                 },
+                add_named[Some("nothing")] = &gtk::Box {},
                 add_named[Some("network")] = &view_stack.clone(),
                 #[watch]
-                set_visible_child_name: if model.summary.is_some() { "network" } else { "none" },
+                set_visible_child_name: match (&model.summary, model.no_networks) {
+                    (Some(_), _) => "network",
+                    (None, true) => "nothing",
+                    (None, false) => "none",
+                },
             },
 
             #[name = "switcher_bar"]
@@ -261,9 +276,14 @@ impl Component for Details {
     fn init(_: (), root: Self::Root, sender: ComponentSender<Self>) -> ComponentParts<Self> {
         let input = sender.input_sender().clone();
         let overview = OverviewSection::new(&input);
-        let ipv4 = AddressSection::new(Family::Ipv4, &input);
-        let ipv6 = AddressSection::new(Family::Ipv6, &input);
-        let dns = DnsSection::new(&input);
+        let quiet = Rc::default();
+        let form = {
+            let input = input.clone();
+            FormSender::new(quiet, move |edit| input.emit(DetailsInput::Form(edit)))
+        };
+        let ipv4 = AddressSection::new(Family::Ipv4, &form, false);
+        let ipv6 = AddressSection::new(Family::Ipv6, &form, false);
+        let dns = DnsSection::new(&form);
         let lease_list = LeasesSection::new();
         let xml = {
             let input = input.clone();
@@ -300,6 +320,8 @@ impl Component for Details {
             leases: Vec::new(),
             busy: None,
             folded: false,
+            no_networks: false,
+            interfaces: Vec::new(),
             asking_to_leave: false,
             overview,
             ipv4,
@@ -310,6 +332,8 @@ impl Component for Details {
             diagram,
             diagram_area,
             other_problems,
+            page: page.clone(),
+            form,
         };
         let widgets = view_output!();
         widgets.view_title.bind_property("title-visible", &widgets.switcher_bar, "reveal").sync_create().build();
@@ -358,6 +382,12 @@ impl Component for Details {
             }
             DetailsInput::Reload => self.reload(&sender),
             DetailsInput::Folded(folded) => self.folded = folded,
+            DetailsInput::NetworkCount(count) => self.no_networks = count == 0,
+            DetailsInput::Hidden => {
+                if !self.session.as_ref().is_some_and(EditSession::is_dirty) {
+                    self.show(None, &sender);
+                }
+            }
             DetailsInput::Edit(field, text) => {
                 if let Some(session) = &mut self.session {
                     session.set_text(field, &text);
@@ -369,43 +399,42 @@ impl Component for Details {
                     self.after_form_edit();
                 }
             }
-            DetailsInput::SetDhcp(family, on) => self.edit(|s| s.set_dhcp(family, on)),
+            DetailsInput::Form(edit) => self.form_edit(edit),
             DetailsInput::SetMode(mode) => self.edit(|s| s.set_mode(mode)),
-            DetailsInput::SetLocalOnly(on) => self.edit(|s| s.set_local_only(on)),
-            DetailsInput::AddHost(family, values) => {
-                let [mac, ip, name] = <[String; 3]>::try_from(values).unwrap_or_default();
-                let result = self.session.as_mut().map(|s| s.add_host(family, &mac, &ip, &name)).unwrap_or(Ok(()));
-                let section = if family == Family::Ipv4 { &self.ipv4 } else { &self.ipv6 };
-                section.hosts.added(result);
-                self.after_form_edit();
-            }
-            DetailsInput::RemoveHost(family, index) => self.edit(|s| s.remove_host(family, index)),
-            DetailsInput::AddDnsHost(values) => {
-                let [ip, name] = <[String; 2]>::try_from(values).unwrap_or_default();
-                let result = self.session.as_mut().map(|s| s.add_dns_host(&ip, &name)).unwrap_or(Ok(()));
-                self.dns.records.added(result);
-                self.after_form_edit();
-            }
-            DetailsInput::RemoveDnsHost(index) => self.edit(|s| s.remove_dns_name(index)),
             DetailsInput::SetAutostart(on) => self.call(Action::Autostart, &sender, move |client, path| async move {
                 client.set_autostart(path, on).await
             }),
             DetailsInput::Start if self.summary.as_ref().is_some_and(|s| !s.active) => {
                 self.call(Action::Start, &sender, |client, path| async move { client.start(path).await });
             }
-            DetailsInput::Stop if self.summary.as_ref().is_some_and(|s| s.active) => {
+            DetailsInput::Stop | DetailsInput::Restart
+                if self.busy.is_none() && self.summary.as_ref().is_some_and(|s| s.active) =>
+            {
+                let restart = matches!(message, DetailsInput::Restart);
+                let guests = self.guest_names();
+                match &self.summary {
+                    Some(summary) if !guests.is_empty() => {
+                        dialogs::confirm_cut_off(root, summary, &guests, restart, sender.input_sender().clone());
+                    }
+                    _ => {
+                        sender.input(if restart { DetailsInput::RestartConfirmed } else { DetailsInput::StopConfirmed })
+                    }
+                }
+            }
+            DetailsInput::StopConfirmed => {
                 self.call(Action::Stop, &sender, |client, path| async move { client.stop(path).await });
             }
-            DetailsInput::Restart => self.call(Action::Restart, &sender, |client, path| async move {
+            DetailsInput::RestartConfirmed => self.call(Action::Restart, &sender, |client, path| async move {
                 client.stop(path.clone()).await?;
                 client.start(path).await
             }),
-            DetailsInput::Start | DetailsInput::Stop => {}
+            DetailsInput::Start | DetailsInput::Stop | DetailsInput::Restart => {}
             DetailsInput::Delete => {
                 if let Some(summary) = &self.summary
                     && self.busy.is_none()
                 {
-                    dialogs::confirm_delete(root, summary, sender.input_sender().clone());
+                    let guests = if summary.active { self.guest_names() } else { Vec::new() };
+                    dialogs::confirm_delete(root, summary, &guests, sender.input_sender().clone());
                 }
             }
             DetailsInput::DeleteConfirmed => {
@@ -424,9 +453,12 @@ impl Component for Details {
 
     fn update_cmd(&mut self, message: DetailsCommand, sender: ComponentSender<Self>, root: &Self::Root) {
         match message {
-            DetailsCommand::Loaded { path, definition, live, leases } => {
+            DetailsCommand::Loaded { path, definition, live, leases, interfaces } => {
                 if self.summary.as_ref().map(|s| &s.path) != Some(&path) {
                     return;
+                }
+                if let Some(interfaces) = interfaces {
+                    self.interfaces = interfaces;
                 }
                 // A definition that cannot be read leaves the page as it was (the list
                 // will drop the network if it is gone).
@@ -445,8 +477,13 @@ impl Component for Details {
                         }
                     }
                     _ => {
+                        let first = self.session.is_none();
                         self.session = Some(EditSession::new(definition));
                         self.load_form();
+                        if first {
+                            // Another network: its page starts at the top.
+                            scroll_to_top(&self.page);
+                        }
                     }
                 }
                 self.show_leases();
@@ -456,7 +493,11 @@ impl Component for Details {
             }
             DetailsCommand::Done { path, action, result } => {
                 self.busy = None;
-                let name = self.summary.as_ref().filter(|s| s.path == path).map(|s| s.name.clone()).unwrap_or_default();
+                let shown = self.summary.as_ref().filter(|s| s.path == path).map(|s| s.name.clone());
+                // After Apply the network may have a new name: say the one it has now.
+                let applied =
+                    self.session.as_ref().map(|s| s.edited().name.clone()).filter(|_| action == Action::Apply);
+                let name = applied.or(shown).unwrap_or_default();
                 match result {
                     Ok(()) => match action {
                         Action::Apply => {
@@ -518,11 +559,14 @@ impl Details {
         let (Some(client), Some(summary)) = (self.client.clone(), &self.summary) else { return };
         let path = summary.path.clone();
         let active = summary.active;
+        // The uplink list, once per network shown (interfaces come and go rarely).
+        let want_interfaces = self.session.is_none();
         sender.oneshot_command(async move {
             let definition = client.definition(path.clone()).await;
             let live = client.live_definition(path.clone()).await;
             let leases = if active { client.leases(path.clone()).await.unwrap_or_default() } else { Vec::new() };
-            DetailsCommand::Loaded { path, definition, live, leases }
+            let interfaces = if want_interfaces { client.host_interfaces().await.ok() } else { None };
+            DetailsCommand::Loaded { path, definition, live, leases, interfaces }
         });
     }
 
@@ -557,13 +601,33 @@ impl Details {
         self.after_form_edit();
     }
 
+    /// An edit in the address or DNS sections.
+    fn form_edit(&mut self, edit: FormEdit) {
+        let Some(session) = &mut self.session else { return };
+        match form::apply(session, edit) {
+            Outcome::Changed => {}
+            Outcome::HostChecked(family, check) => return self.section(family).host_checked(&check),
+            Outcome::RecordChecked(check) => return self.dns.record_checked(&check),
+            Outcome::HostAdded(family, result) => self.section(family).hosts.added(result),
+            Outcome::RecordAdded(result) => self.dns.records.added(result),
+        }
+        self.after_form_edit();
+    }
+
+    fn section(&self, family: Family) -> &AddressSection {
+        if family == Family::Ipv4 { &self.ipv4 } else { &self.ipv6 }
+    }
+
     /// After a change in the form: messages at the fields, the XML tab, the picture.
     fn after_form_edit(&mut self) {
         let Some(session) = &self.session else { return };
-        self.overview.refresh(session);
-        self.ipv4.refresh(session);
-        self.ipv6.refresh(session);
-        self.dns.refresh(session);
+        let form = self.form.clone();
+        form.quietly(|| {
+            self.overview.refresh(session, &self.interfaces);
+            self.ipv4.refresh(session);
+            self.ipv6.refresh(session);
+            self.dns.refresh(session);
+        });
         self.xml.load(&session.xml());
         self.show_problems();
         self.update_diagram();
@@ -572,15 +636,29 @@ impl Details {
     /// Fills the whole form from the session (a new definition, Discard, an XML edit).
     fn load_form(&mut self) {
         let Some(session) = &self.session else { return };
-        self.overview.load(session);
-        self.ipv4.load(session);
-        self.ipv6.load(session);
-        self.dns.load(session);
+        let form = self.form.clone();
+        form.quietly(|| {
+            self.overview.load(session, &self.interfaces);
+            self.ipv4.load(session);
+            self.ipv6.load(session);
+            self.dns.load(session);
+        });
         if !session.is_dirty() {
             self.xml.load(&session.xml());
         }
         self.show_problems();
         self.update_diagram();
+    }
+
+    /// The guests that hold a lease on the shown network, by name (or address).
+    fn guest_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .leases
+            .iter()
+            .map(|l| if l.hostname.is_empty() { l.address.clone() } else { texts::shown_text(&l.hostname) })
+            .collect();
+        names.dedup();
+        names
     }
 
     fn show_problems(&self) {
@@ -628,6 +706,19 @@ impl Details {
             (Some(session), Some(live)) => active && session.original() != live,
             _ => false,
         }
+    }
+}
+
+/// Scrolls a preferences page back to its top (libadwaita 1.2 has no call for it: the
+/// page's own scrolled window is found among its children).
+fn scroll_to_top(page: &adw::PreferencesPage) {
+    let mut next = page.first_child();
+    while let Some(widget) = next {
+        if let Ok(scrolled) = widget.clone().downcast::<gtk::ScrolledWindow>() {
+            scrolled.vadjustment().set_value(0.0);
+            return;
+        }
+        next = widget.first_child().or_else(|| widget.next_sibling());
     }
 }
 

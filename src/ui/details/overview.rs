@@ -7,11 +7,15 @@ use relm4::adw::prelude::*;
 use relm4::gtk;
 use relm4::gtk::glib;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use super::DetailsInput;
-use super::fields::{CheckedEntry, switch_row, value_row};
+use crate::dbus::HostInterface;
 use crate::dbus::summary::NetworkSummary;
 use crate::model::ForwardMode;
 use crate::ui::edit::{EDITABLE_MODES, EditSession, Field};
+use crate::ui::form::fields::{CheckedEntry, switch_row, value_row};
 use crate::ui::texts;
 
 pub struct OverviewSection {
@@ -27,7 +31,11 @@ pub struct OverviewSection {
     mtu: CheckedEntry,
     mode: adw::ComboRow,
     mode_handler: glib::SignalHandlerId,
-    forward_dev: CheckedEntry,
+    /// The uplink, chosen from the host's interfaces (as in the wizard).
+    uplink: adw::ComboRow,
+    uplink_handler: glib::SignalHandlerId,
+    /// The uplink list's choices in order: `None` is "any interface".
+    uplinks: Rc<RefCell<Vec<Option<String>>>>,
 }
 
 fn edit(sender: &relm4::Sender<DetailsInput>, field: Field) -> impl Fn(String) + 'static {
@@ -42,8 +50,9 @@ impl OverviewSection {
         name.add_to(&group);
         let (state_row, state) = value_row(&gettext("State"));
         group.add(&state_row);
+        // Unlike the other fields it is not a change to apply: say so.
         let (autostart_row, autostart) =
-            switch_row(&gettext("Autostart"), Some(&gettext("Start when the computer starts")));
+            switch_row(&gettext("Autostart"), Some(&gettext("Start when the computer starts; applies at once")));
         let autostart_handler = {
             let sender = sender.clone();
             autostart.connect_active_notify(move |switch| sender.emit(DetailsInput::SetAutostart(switch.is_active())))
@@ -71,8 +80,21 @@ impl OverviewSection {
             })
         };
         group.add(&mode);
-        let forward_dev = CheckedEntry::new(&gettext("Uplink device (empty: any)"), edit(sender, Field::ForwardDev));
-        forward_dev.add_to(&group);
+        let uplinks: Rc<RefCell<Vec<Option<String>>>> = Rc::default();
+        let uplink = adw::ComboRow::builder()
+            .title(Field::ForwardDev.label())
+            .subtitle(gettext("The interface guests' traffic leaves through"))
+            .use_markup(false)
+            .build();
+        let uplink_handler = {
+            let (sender, uplinks) = (sender.clone(), Rc::clone(&uplinks));
+            uplink.connect_selected_notify(move |row| {
+                if let Some(choice) = uplinks.borrow().get(row.selected() as usize) {
+                    sender.emit(DetailsInput::Edit(Field::ForwardDev, choice.clone().unwrap_or_default()));
+                }
+            })
+        };
+        group.add(&uplink);
 
         OverviewSection {
             group,
@@ -87,12 +109,14 @@ impl OverviewSection {
             mtu,
             mode,
             mode_handler,
-            forward_dev,
+            uplink,
+            uplink_handler,
+            uplinks,
         }
     }
 
     /// Fills every field from the definition (not an edit).
-    pub fn load(&self, session: &EditSession) {
+    pub fn load(&self, session: &EditSession, interfaces: &[HostInterface]) {
         let network = session.edited();
         self.name.load(&network.name);
         self.mtu.load(&network.mtu.map(|m| m.to_string()).unwrap_or_default());
@@ -113,19 +137,53 @@ impl OverviewSection {
             }
         }
         self.mode.unblock_signal(&self.mode_handler);
-        let dev =
-            network.forward.as_ref().and_then(|f| f.interfaces.first()).map(|i| i.dev.clone()).unwrap_or_default();
-        self.forward_dev.load(&dev);
-        self.refresh(session);
+        self.refresh(session, interfaces);
     }
 
-    /// Shows the messages about the fields as they are now.
-    pub fn refresh(&self, session: &EditSession) {
+    /// Shows the messages about the fields, and the uplink list, as they are now.
+    pub fn refresh(&self, session: &EditSession, interfaces: &[HostInterface]) {
         self.name.show_error(session.error(Field::Name));
         self.mtu.show_error(session.error(Field::Mtu));
-        self.forward_dev.show_error(session.error(Field::ForwardDev));
-        let forwards = session.edited().forward.is_some();
-        self.forward_dev.row.set_visible(forwards);
+        let forward = session.edited().forward.as_ref();
+        let chosen = forward.and_then(|f| f.interfaces.first()).map(|i| i.dev.clone());
+        // Any interface, the host's own, and a device the definition names that this
+        // host does not have (shown as such, never dropped).
+        let mut choices: Vec<Option<String>> =
+            std::iter::once(None).chain(interfaces.iter().map(|i| Some(i.name.clone()))).collect();
+        if let Some(dev) = &chosen
+            && !choices.contains(&Some(dev.clone()))
+        {
+            choices.push(Some(dev.clone()));
+        }
+        let names: Vec<String> = choices
+            .iter()
+            .map(|choice| match choice {
+                None => gettext("Any interface"),
+                Some(dev) if interfaces.iter().any(|i| i.name == *dev) => dev.clone(),
+                Some(dev) => gettext("{device} (not on this computer)").replace("{device}", dev),
+            })
+            .collect();
+        let selected = choices.iter().position(|c| *c == chosen).unwrap_or(0) as u32;
+        self.uplink.block_signal(&self.uplink_handler);
+        if *self.uplinks.borrow() != choices {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            self.uplink.set_model(Some(&gtk::StringList::new(&names)));
+            *self.uplinks.borrow_mut() = choices;
+        }
+        if self.uplink.selected() != selected {
+            self.uplink.set_selected(selected);
+        }
+        self.uplink.unblock_signal(&self.uplink_handler);
+        let error = session.error(Field::ForwardDev);
+        self.uplink
+            .set_subtitle(&error.clone().unwrap_or_else(|| gettext("The interface guests' traffic leaves through")));
+        if error.is_some() {
+            self.uplink.add_css_class("error");
+        } else {
+            self.uplink.remove_css_class("error");
+        }
+        let forwards = forward.is_some_and(|f| matches!(f.mode, ForwardMode::Nat | ForwardMode::Route));
+        self.uplink.set_visible(forwards);
     }
 
     /// The helper's view: state, autostart, persistence, bridge.

@@ -13,10 +13,11 @@ use relm4::gtk;
 use relm4::prelude::*;
 
 use self::pages::{AddressesPage, DnsPage, ForwardPage, Input, ModePage, ReviewPage};
-use crate::dbus::HelperError;
+use crate::dbus::{HelperError, UsedSubnet};
 use crate::model::Family;
 use crate::ui::client::{Client, WizardFacts};
-use crate::ui::new_network::{Mode, NewNetwork, Page, page_of_error};
+use crate::ui::form::{FormEdit, Outcome};
+use crate::ui::new_network::{Mode, NewNetwork, Page, UsedBy, page_of_error};
 
 pub struct WizardInit {
     pub client: Client,
@@ -30,17 +31,8 @@ pub enum WizardInput {
     Name(String),
     Mode(Mode),
     Uplink(Option<String>),
-    Network(Family, String),
-    Dhcp(Family, bool),
-    RangeStart(Family, String),
-    RangeEnd(Family, String),
-    AddHost(Vec<String>),
-    RemoveHost(usize),
-    Ipv6(bool),
-    Domain(String),
-    LocalOnly(bool),
-    AddDnsHost(Vec<String>),
-    RemoveDnsHost(usize),
+    /// An edit in the address or DNS pages.
+    Form(FormEdit),
     Xml(String),
     Next,
     Back,
@@ -57,6 +49,8 @@ pub enum WizardOutput {
 #[derive(Debug)]
 pub enum WizardCommand {
     Facts(Result<WizardFacts, HelperError>),
+    /// What is in use just before Create: a subnet taken meanwhile is refused.
+    UsedBeforeCreate(Result<Vec<UsedSubnet>, HelperError>),
     Created(Result<String, HelperError>),
 }
 
@@ -88,7 +82,8 @@ impl Component for Wizard {
             set_title: Some(&gettext("New Network")),
             set_modal: true,
             set_transient_for: Some(&init.parent),
-            set_default_width: 640,
+            // No wider than the window it opens over (a phone-sized one too).
+            set_default_width: init.parent.width().clamp(360, 640),
             set_default_height: 760,
             connect_close_request[sender] => move |_| {
                 sender.input(WizardInput::Cancel);
@@ -230,28 +225,18 @@ impl Component for Wizard {
             WizardInput::Name(text) => self.new.set_name(&text),
             WizardInput::Mode(mode) => self.new.set_mode(mode),
             WizardInput::Uplink(dev) => self.new.set_forward_dev(dev.as_deref()),
-            WizardInput::Network(family, text) => self.new.set_network(family, &text),
-            WizardInput::Dhcp(family, on) => self.new.set_dhcp(family, on),
-            WizardInput::RangeStart(family, text) => self.new.set_range_start(family, &text),
-            WizardInput::RangeEnd(family, text) => self.new.set_range_end(family, &text),
-            WizardInput::AddHost(values) => {
-                let [mac, ip, name] = values.as_slice() else { return };
-                let result = self.new.add_host(mac, ip, name);
-                self.addresses_page.host_added(result);
-            }
-            WizardInput::RemoveHost(index) => self.new.remove_host(index),
-            WizardInput::Ipv6(on) => self.new.set_ipv6(on),
-            WizardInput::Domain(text) => self.new.set_domain(&text),
-            WizardInput::LocalOnly(on) => self.new.set_local_only(on),
-            WizardInput::AddDnsHost(values) => {
-                let [name, ip] = values.as_slice() else { return };
-                let result = self.new.add_dns_host(ip, name);
-                self.dns_page.record_added(result);
-            }
-            WizardInput::RemoveDnsHost(index) => self.new.remove_dns_host(index),
+            WizardInput::Form(edit) => match self.new.form_edit(edit) {
+                Outcome::Changed => {}
+                Outcome::HostChecked(family, check) => {
+                    return self.addresses_page.section(family).host_checked(&check);
+                }
+                Outcome::RecordChecked(check) => return self.dns_page.dns.record_checked(&check),
+                Outcome::HostAdded(family, result) => self.addresses_page.section(family).hosts.added(result),
+                Outcome::RecordAdded(result) => self.dns_page.dns.records.added(result),
+            },
             WizardInput::Xml(text) => self.new.set_xml(&text),
             WizardInput::Next if self.creating || !self.new.page_is_valid(self.page) => {}
-            WizardInput::Next if self.page == Page::Review => self.create(&sender),
+            WizardInput::Next if self.page == Page::Review => self.check_and_create(&sender),
             WizardInput::Next => {
                 let pages = self.new.pages();
                 let next = pages.iter().skip_while(|p| **p != self.page).nth(1).copied();
@@ -280,8 +265,27 @@ impl Component for Wizard {
     fn update_cmd(&mut self, message: WizardCommand, sender: ComponentSender<Self>, root: &Self::Root) {
         match message {
             WizardCommand::Facts(Ok(facts)) => {
-                self.forward_page.set_interfaces(facts.interfaces);
+                self.forward_page.set_interfaces(&facts.interfaces);
+                self.new.set_interfaces(facts.interfaces);
+                self.new.set_used(facts.used.iter().filter_map(UsedBy::from_wire).collect());
                 self.new.suggest(facts.ipv4, facts.ipv6);
+            }
+            WizardCommand::UsedBeforeCreate(Ok(used)) => {
+                self.new.set_used(used.iter().filter_map(UsedBy::from_wire).collect());
+                let taken = [Family::Ipv4, Family::Ipv6].into_iter().find_map(|f| self.new.taken(f));
+                match taken {
+                    Some(taken) => {
+                        // Taken since the page was left: refused here, not defined to fail later.
+                        self.creating = false;
+                        self.failure = Some(taken.message);
+                        self.go_to(Page::Addresses);
+                    }
+                    None => self.create(&sender),
+                }
+            }
+            WizardCommand::UsedBeforeCreate(Err(error)) => {
+                self.creating = false;
+                self.failure = Some(error.message);
             }
             WizardCommand::Facts(Err(error)) => self.failure = Some(error.message),
             WizardCommand::Created(Ok(path)) => {
@@ -340,9 +344,17 @@ impl Wizard {
         });
     }
 
-    fn create(&mut self, sender: &ComponentSender<Self>) {
+    /// Create, first step: what is in use now (another network may have taken the
+    /// subnet since the addresses page).
+    fn check_and_create(&mut self, sender: &ComponentSender<Self>) {
         self.creating = true;
         self.failure = None;
+        let client = self.client.clone();
+        sender.oneshot_command(async move { WizardCommand::UsedBeforeCreate(client.used_subnets().await) });
+    }
+
+    /// Create, second step: define, start and set autostart as chosen.
+    fn create(&mut self, sender: &ComponentSender<Self>) {
         let client = self.client.clone();
         let xml = self.new.xml();
         let (start, autostart) = (self.review_page.start_now.is_active(), self.review_page.autostart.is_active());

@@ -14,23 +14,32 @@ use crate::dbus::HostInterface;
 use crate::model::Family;
 use crate::ui::a11y;
 use crate::ui::details::diagram::{self, Reach};
-use crate::ui::details::fields::{CheckedEntry, RecordList, switch_row, value_row};
 use crate::ui::details::xml::XmlPage;
 use crate::ui::edit::Field;
-use crate::ui::new_network::{Mode, NewNetwork, Page, route_for_router};
+use crate::ui::form::FormSender;
+use crate::ui::form::address::AddressSection;
+use crate::ui::form::dns::DnsSection;
+use crate::ui::form::fields::{CheckedEntry, switch_row};
+use crate::ui::new_network::{Mode, NewNetwork, Page};
 
 /// Sends the user's edits to the wizard, and nothing while the pages are being filled
 /// from the choices: a switch set there must not come back as an edit (two queued
-/// opposite edits would otherwise flip it for ever).
+/// opposite edits would otherwise flip it for ever). The form sections share its quiet.
 #[derive(Clone)]
 pub struct Input {
     sender: relm4::Sender<WizardInput>,
     quiet: Rc<Cell<bool>>,
+    pub form: FormSender,
 }
 
 impl Input {
     pub fn new(sender: relm4::Sender<WizardInput>) -> Self {
-        Input { sender, quiet: Rc::default() }
+        let quiet: Rc<Cell<bool>> = Rc::default();
+        let form = {
+            let sender = sender.clone();
+            FormSender::new(Rc::clone(&quiet), move |edit| sender.emit(WizardInput::Form(edit)))
+        };
+        Input { sender, quiet, form }
     }
 
     pub fn emit(&self, message: WizardInput) {
@@ -41,9 +50,7 @@ impl Input {
 
     /// Runs `fill` with edits not reported.
     pub fn quietly(&self, fill: impl FnOnce()) {
-        self.quiet.set(true);
-        fill();
-        self.quiet.set(false);
+        self.form.quietly(fill);
     }
 }
 
@@ -52,15 +59,6 @@ fn entry(title: &str, input: &Input, message: impl Fn(String) -> WizardInput + '
     let entry = CheckedEntry::new(title, move |text| input.emit(message(text)));
     entry.row.set_activates_default(true);
     entry
-}
-
-/// Fills a field from the choices unless the user is typing in it: their text stays as
-/// typed (a half-typed `10.0.0.0/2` must not turn into `0.0.0.0/2` under their cursor).
-fn load_unless_typing(entry: &CheckedEntry, text: &str) {
-    let typing = entry.row.root().and_then(|root| root.focus()).is_some_and(|focus| focus.is_ancestor(&entry.row));
-    if !typing {
-        entry.load(text);
-    }
 }
 
 fn problems_label() -> gtk::Label {
@@ -91,10 +89,18 @@ impl ModePage {
             .title(gettext("Kind of Network"))
             .description(gettext("How guests on this network reach the world."))
             .build();
-        let grid = gtk::Grid::builder().column_spacing(12).row_spacing(12).column_homogeneous(true).build();
+        // Two cards a row where they fit, one below the other in a narrow window.
+        let cards_box = gtk::FlowBox::builder()
+            .column_spacing(12)
+            .row_spacing(12)
+            .homogeneous(true)
+            .min_children_per_line(1)
+            .max_children_per_line(2)
+            .selection_mode(gtk::SelectionMode::None)
+            .build();
         let mut cards = Vec::new();
         let mut group: Option<gtk::ToggleButton> = None;
-        for (i, mode) in Mode::ALL.into_iter().enumerate() {
+        for mode in Mode::ALL {
             let card = mode_card(mode);
             if let Some(first) = &group {
                 card.set_group(Some(first));
@@ -107,17 +113,17 @@ impl ModePage {
                     input.emit(WizardInput::Mode(mode));
                 }
             });
-            let (column, row) = (i32::try_from(i % 2).unwrap_or(0), i32::try_from(i / 2).unwrap_or(0));
-            grid.attach(&card, column, row, 1, 1);
+            let child = gtk::FlowBoxChild::builder().child(&card).focusable(false).build();
+            cards_box.insert(&child, -1);
             cards.push((mode, card));
         }
-        kinds.add(&grid);
+        kinds.add(&cards_box);
         root.add(&kinds);
         ModePage { root, name, cards }
     }
 
     pub fn refresh(&self, new: &NewNetwork) {
-        load_unless_typing(&self.name, &new.definition().name);
+        self.name.load_unless_typing(&new.definition().name);
         self.name.show_error(new.error(Field::Name));
         for (mode, card) in &self.cards {
             if card.is_active() != (*mode == new.mode()) {
@@ -148,7 +154,7 @@ fn mode_card(mode: Mode) -> gtk::ToggleButton {
         .max_width_chars(30)
         .css_classes(["dim-label"])
         .build();
-    let content = gtk::Box::builder().orientation(gtk::Orientation::Vertical).spacing(6).build();
+    let content = gtk::Box::builder().orientation(gtk::Orientation::Vertical).spacing(6).width_request(200).build();
     content.append(&picture);
     content.append(&title);
     content.append(&sentence);
@@ -160,58 +166,33 @@ fn mode_card(mode: Mode) -> gtk::ToggleButton {
     card
 }
 
-/// Page 2 (NAT and routed): the uplink, chosen from the host's interfaces (never typed),
-/// and for a routed network the route the LAN's router needs.
+/// Page 2 (NAT and routed, when the host has interfaces to choose from): the uplink,
+/// chosen from the host's interfaces (never typed).
 pub struct ForwardPage {
     pub root: adw::PreferencesPage,
     group: adw::PreferencesGroup,
     input: Input,
     /// One choice per row: `None` is "any interface".
     choices: Vec<(Option<String>, adw::ActionRow, gtk::CheckButton)>,
-    interfaces: Vec<HostInterface>,
-    routing: adw::PreferencesGroup,
-    route: gtk::Label,
 }
 
 impl ForwardPage {
     pub fn new(input: &Input) -> Self {
         let root = adw::PreferencesPage::new();
         let group = adw::PreferencesGroup::builder()
-            .title(gettext("Forward To"))
+            .title(Field::ForwardDev.label())
             .description(gettext(
                 "The interface guests' traffic leaves through. “Any interface” follows this computer's routes.",
             ))
             .build();
         root.add(&group);
-        let routing = adw::PreferencesGroup::builder()
-            .title(gettext("Your Router Needs a Route"))
-            .description(gettext(
-                "A routed network is reached from the LAN only if the LAN's router sends its traffic to this computer. Add this route on the router:",
-            ))
-            .build();
-        let route = gtk::Label::builder()
-            .xalign(0.0)
-            .selectable(true)
-            .wrap(true)
-            .css_classes(["monospace", "card", "route"])
-            .build();
-        routing.add(&route);
-        root.add(&routing);
-        let mut page = ForwardPage {
-            root,
-            group,
-            input: input.clone(),
-            choices: Vec::new(),
-            interfaces: Vec::new(),
-            routing,
-            route,
-        };
-        page.set_interfaces(Vec::new());
+        let mut page = ForwardPage { root, group, input: input.clone(), choices: Vec::new() };
+        page.set_interfaces(&[]);
         page
     }
 
     /// One row per interface of the host, after "any interface".
-    pub fn set_interfaces(&mut self, interfaces: Vec<HostInterface>) {
+    pub fn set_interfaces(&mut self, interfaces: &[HostInterface]) {
         for (_, row, _) in self.choices.drain(..) {
             self.group.remove(&row);
         }
@@ -233,7 +214,12 @@ impl ForwardPage {
                 first = Some(check.clone());
             }
             a11y::set_label(&check, &title);
-            let row = adw::ActionRow::builder().title(&title).subtitle(&subtitle).activatable_widget(&check).build();
+            let row = adw::ActionRow::builder()
+                .title(&title)
+                .subtitle(&subtitle)
+                .use_markup(false)
+                .activatable_widget(&check)
+                .build();
             row.add_prefix(&check);
             let input = self.input.clone();
             let emitted = choice.clone();
@@ -245,7 +231,6 @@ impl ForwardPage {
             self.group.add(&row);
             self.choices.push((choice, row, check));
         }
-        self.interfaces = interfaces;
     }
 
     pub fn refresh(&self, new: &NewNetwork) {
@@ -255,229 +240,96 @@ impl ForwardPage {
                 check.set_active(true);
             }
         }
-        self.routing.set_visible(new.mode() == Mode::Routed);
-        // The router reaches the network through this computer's address on the LAN:
-        // the chosen interface's, or the first IPv4 address of any interface that is up.
-        let candidates = self.interfaces.iter().filter(|i| chosen.as_ref().is_none_or(|c| *c == i.name) && i.up);
-        let via = candidates
-            .flat_map(|i| i.addresses.iter())
-            .filter_map(|a| a.parse::<ipnetwork::IpNetwork>().ok())
-            .find(ipnetwork::IpNetwork::is_ipv4)
-            .map(|a| a.ip());
-        let routes: Vec<String> = [Family::Ipv4, Family::Ipv6]
-            .into_iter()
-            .filter_map(|f| new.subnet(f))
-            .map(|subnet| route_for_router(&subnet, if subnet.is_ipv4() { via } else { None }))
-            .collect();
-        self.route.set_label(&routes.join("\n"));
     }
 }
 
-/// Page 3: IPv4 (network, DHCP, static hosts) and optional IPv6.
+/// Page 3: IPv4 and optional IPv6, the same sections as the details page's, and for a
+/// routed network the route the LAN's router needs.
 pub struct AddressesPage {
     pub root: adw::PreferencesPage,
-    network: CheckedEntry,
-    host: gtk::Label,
-    dhcp: gtk::Switch,
-    start: CheckedEntry,
-    end: CheckedEntry,
-    hosts: RecordList,
-    ipv6: gtk::Switch,
-    network6: CheckedEntry,
-    host6: gtk::Label,
-    host6_row: adw::ActionRow,
-    dhcp6: gtk::Switch,
-    dhcp6_row: adw::ActionRow,
+    pub ipv4: AddressSection,
+    pub ipv6: AddressSection,
+    routing: adw::PreferencesGroup,
+    route: gtk::Label,
     problems: gtk::Label,
 }
 
 impl AddressesPage {
     pub fn new(input: &Input) -> Self {
         let root = adw::PreferencesPage::new();
-        let v4 = adw::PreferencesGroup::builder()
-            .title(gettext("IPv4"))
-            .description(gettext("A subnet no other network and nothing on your LAN uses; the one filled in is free."))
-            .build();
-        let network =
-            entry(&gettext("Network (such as 192.168.100.0/24)"), input, |t| WizardInput::Network(Family::Ipv4, t));
-        network.add_to(&v4);
-        let (host_row, host) = value_row(&gettext("This computer's address"));
-        v4.add(&host_row);
-        let (dhcp_row, dhcp) = switch_row(&gettext("DHCP"), Some(&gettext("Hand out addresses to guests")));
-        {
-            let input = input.clone();
-            dhcp.connect_active_notify(move |s| input.emit(WizardInput::Dhcp(Family::Ipv4, s.is_active())));
-        }
-        v4.add(&dhcp_row);
-        let start = entry(&gettext("First address handed out"), input, |t| WizardInput::RangeStart(Family::Ipv4, t));
-        start.add_to(&v4);
-        let end = entry(&gettext("Last address handed out"), input, |t| WizardInput::RangeEnd(Family::Ipv4, t));
-        end.add_to(&v4);
-        let hosts = {
-            let (add, remove) = (input.clone(), input.clone());
-            RecordList::new(
-                &gettext("Static hosts"),
-                &gettext("Add Host"),
-                &[&gettext("MAC address"), &gettext("IP address"), &gettext("Host name")],
-                move |values| add.emit(WizardInput::AddHost(values)),
-                move |index| remove.emit(WizardInput::RemoveHost(index)),
-            )
-        };
-        hosts.expander.set_subtitle(&gettext("Guests that always get the same address"));
-        v4.add(&hosts.expander);
+        let ipv4 = AddressSection::new(Family::Ipv4, &input.form, false);
+        ipv4.group.set_description(Some(&gettext(
+            "A subnet no other network and nothing on your LAN uses; the one filled in is free.",
+        )));
+        root.add(&ipv4.group);
         let problems = problems_label();
-        v4.add(&problems);
-        root.add(&v4);
-
-        let v6 = adw::PreferencesGroup::builder().title(gettext("IPv6")).build();
-        let (ipv6_row, ipv6) =
-            switch_row(&gettext("IPv6"), Some(&gettext("Also give guests a unique local IPv6 subnet")));
-        {
-            let input = input.clone();
-            ipv6.connect_active_notify(move |s| input.emit(WizardInput::Ipv6(s.is_active())));
-        }
-        v6.add(&ipv6_row);
-        let network6 =
-            entry(&gettext("Network (such as fd00:1::/64)"), input, |t| WizardInput::Network(Family::Ipv6, t));
-        network6.add_to(&v6);
-        let (host6_row, host6) = value_row(&gettext("This computer's address"));
-        v6.add(&host6_row);
-        let (dhcp6_row, dhcp6) = switch_row(
-            &gettext("DHCPv6"),
-            Some(&gettext("Off: guests configure themselves from router advertisements")),
-        );
-        {
-            let input = input.clone();
-            dhcp6.connect_active_notify(move |s| input.emit(WizardInput::Dhcp(Family::Ipv6, s.is_active())));
-        }
-        v6.add(&dhcp6_row);
-        root.add(&v6);
-        AddressesPage {
-            root,
-            network,
-            host,
-            dhcp,
-            start,
-            end,
-            hosts,
-            ipv6,
-            network6,
-            host6,
-            host6_row,
-            dhcp6,
-            dhcp6_row,
-            problems,
-        }
+        ipv4.group.add(&problems);
+        let routing = adw::PreferencesGroup::builder()
+            .title(gettext("Your Router Needs a Route"))
+            .description(gettext(
+                "A routed network is reached from the LAN only if the LAN's router sends its traffic to this computer. Add this route on the router:",
+            ))
+            .visible(false)
+            .build();
+        let route = gtk::Label::builder()
+            .xalign(0.0)
+            .selectable(true)
+            .wrap(true)
+            .css_classes(["monospace", "card", "route"])
+            .build();
+        routing.add(&route);
+        root.add(&routing);
+        let ipv6 = AddressSection::new(Family::Ipv6, &input.form, true);
+        root.add(&ipv6.group);
+        AddressesPage { root, ipv4, ipv6, routing, route, problems }
     }
 
     pub fn refresh(&mut self, new: &NewNetwork) {
-        let v4 = Family::Ipv4;
-        // Text that does not parse stays as typed, with its message.
-        if new.error(Field::Subnet(v4)).is_none() {
-            load_unless_typing(&self.network, &new.network_text(v4));
-        }
-        self.network.show_error(new.error(Field::Subnet(v4)));
-        self.host.set_label(&new.host_text(v4));
-        set_switch(&self.dhcp, new.dhcp(v4));
-        let (start, end) = new.range(v4);
-        for (field, entry, text) in [(Field::DhcpStart(v4), &self.start, start), (Field::DhcpEnd(v4), &self.end, end)] {
-            entry.row.set_visible(new.dhcp(v4));
-            load_unless_typing(entry, &text);
-            entry.show_error(new.error(field).filter(|_| new.dhcp(v4)));
-        }
-        self.hosts.set_records(&new.hosts());
+        self.ipv4.refresh(new.session());
+        self.ipv6.refresh(new.session());
+        self.ipv4.show_taken(new.taken(Family::Ipv4).as_ref());
+        self.ipv6.show_taken(new.taken(Family::Ipv6).as_ref());
+        let routes = new.routes_for_router();
+        self.routing.set_visible(!routes.is_empty());
+        self.route.set_label(&routes.join("\n"));
         let mut problems = new.other_problems(Page::Addresses);
         problems.extend(new.addresses_missing());
         show_problems(&self.problems, &problems);
-
-        let v6 = Family::Ipv6;
-        set_switch(&self.ipv6, new.ipv6());
-        self.network6.row.set_visible(new.ipv6());
-        if new.error(Field::Subnet(v6)).is_none() {
-            load_unless_typing(&self.network6, &new.network_text(v6));
-        }
-        self.network6.show_error(new.error(Field::Subnet(v6)).filter(|_| new.ipv6()));
-        self.host6_row.set_visible(new.ipv6());
-        self.host6.set_label(&new.host_text(v6));
-        self.dhcp6_row.set_visible(new.ipv6());
-        set_switch(&self.dhcp6, new.dhcp(v6));
     }
 
-    pub fn host_added(&self, result: Result<(), String>) {
-        self.hosts.added(result);
+    pub fn section(&self, family: Family) -> &AddressSection {
+        if family == Family::Ipv4 { &self.ipv4 } else { &self.ipv6 }
     }
 
     pub fn focus(&self) {
-        self.network.row.grab_focus();
+        self.ipv4.focus();
     }
 }
 
-fn set_switch(switch: &gtk::Switch, on: bool) {
-    if switch.is_active() != on {
-        switch.set_active(on);
-    }
-}
-
-/// Page 4: the domain, whether it is answered here only, and host records.
+/// Page 4: DNS, the same section as the details page's.
 pub struct DnsPage {
     pub root: adw::PreferencesPage,
-    domain: CheckedEntry,
-    local_only: gtk::Switch,
-    records: RecordList,
+    pub dns: DnsSection,
     problems: gtk::Label,
 }
 
 impl DnsPage {
     pub fn new(input: &Input) -> Self {
         let root = adw::PreferencesPage::new();
-        let group = adw::PreferencesGroup::builder()
-            .title(gettext("DNS"))
-            .description(gettext(
-                "Guests ask this computer for names; it answers for the network's own names and passes the rest on.",
-            ))
-            .build();
-        let domain = entry(&gettext("Domain"), input, WizardInput::Domain);
-        domain.add_to(&group);
-        let (local_row, local_only) = switch_row(
-            &gettext("Answer only locally"),
-            Some(&gettext("Never ask upstream servers about names in this domain")),
-        );
-        {
-            let input = input.clone();
-            local_only.connect_active_notify(move |s| input.emit(WizardInput::LocalOnly(s.is_active())));
-        }
-        group.add(&local_row);
-        let records = {
-            let (add, remove) = (input.clone(), input.clone());
-            RecordList::new(
-                &gettext("Host records"),
-                &gettext("Add Record"),
-                &[&gettext("Host name"), &gettext("IP address")],
-                move |values| add.emit(WizardInput::AddDnsHost(values)),
-                move |index| remove.emit(WizardInput::RemoveDnsHost(index)),
-            )
-        };
-        group.add(&records.expander);
+        let dns = DnsSection::new(&input.form);
         let problems = problems_label();
-        group.add(&problems);
-        root.add(&group);
-        DnsPage { root, domain, local_only, records, problems }
+        dns.group.add(&problems);
+        root.add(&dns.group);
+        DnsPage { root, dns, problems }
     }
 
     pub fn refresh(&mut self, new: &NewNetwork) {
-        load_unless_typing(&self.domain, &new.domain());
-        self.domain.show_error(new.error(Field::Domain));
-        set_switch(&self.local_only, new.local_only());
-        self.records.set_records(&new.dns_hosts());
+        self.dns.refresh(new.session());
         show_problems(&self.problems, &new.other_problems(Page::Dns));
     }
 
-    pub fn record_added(&self, result: Result<(), String>) {
-        self.records.added(result);
-    }
-
     pub fn focus(&self) {
-        self.domain.row.grab_focus();
+        self.dns.focus();
     }
 }
 
