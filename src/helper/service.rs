@@ -370,8 +370,16 @@ impl Service {
     /// starting right now.
     pub async fn used_subnets(&self) -> Result<Vec<UsedSubnet>, HelperError> {
         let host = self.datapath.netlink.host_networks().await?;
+        // The addresses and routes of our own bridges are the networks' (listed as such).
+        let ours: HashSet<String> = self
+            .registry
+            .all()
+            .iter()
+            .flat_map(|slot| slot.state().bridge_names().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
         let mut used: Vec<UsedSubnet> = host
             .into_iter()
+            .filter(|h| h.dev.as_ref().is_none_or(|dev| !ours.contains(dev)))
             .map(|h| UsedSubnet {
                 subnet: match h.kind {
                     HostNetKind::Address => h.net.to_string(),

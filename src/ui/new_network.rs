@@ -363,7 +363,9 @@ impl NewNetwork {
     /// uses: what, and a free subnet to use instead (SuggestSubnet's rule).
     pub fn taken(&self, family: Family) -> Option<Taken> {
         let subnet = self.subnet(family)?;
-        let used = self.used.iter().find(|u| overlaps(&u.subnet, &subnet))?;
+        // Another network's first: the clearest reason.
+        let overlapping = || self.used.iter().filter(|u| overlaps(&u.subnet, &subnet));
+        let used = overlapping().find(|u| matches!(u.kind, UsedKind::Network(_))).or_else(|| overlapping().next())?;
         let in_use: Vec<IpNetwork> = self.used.iter().map(|u| u.subnet).collect();
         let free = match family {
             Family::Ipv4 => first_free_private_v4(&in_use).map(IpNetwork::V4),

@@ -28,8 +28,15 @@ impl CheckedEntry {
         let message = gtk::Label::builder().xalign(0.0).wrap(true).css_classes(["field-error"]).build();
         // A PreferencesRow, not a plain ListBoxRow: libadwaita 1.2 puts only those in the
         // group's list, right under the field; others go below the whole list.
-        let message_row =
-            adw::PreferencesRow::builder().activatable(false).selectable(false).visible(false).child(&message).build();
+        // Not focusable: Tab goes from field to field, the message is read with its field
+        // (it is the field's accessible description).
+        let message_row = adw::PreferencesRow::builder()
+            .activatable(false)
+            .selectable(false)
+            .focusable(false)
+            .visible(false)
+            .child(&message)
+            .build();
         message.set_margin_start(12);
         message.set_margin_end(12);
         message.set_margin_top(6);

@@ -316,12 +316,16 @@ impl Wizard {
 
     fn go_to(&mut self, page: Page) {
         self.page = page;
+        // A page coming into view shows the choices as they are, every field filled (GTK
+        // may already have moved the focus into one of them: nobody is typing there yet).
+        let (input, new) = (self.input.clone(), &self.new);
+        input.quietly(|| match page {
+            Page::Addresses => self.addresses_page.load(new),
+            Page::Dns => self.dns_page.load(new),
+            Page::Review => self.review_page.load_xml(new),
+            Page::NameAndMode | Page::Forward => {}
+        });
         self.stack.set_visible_child_name(page.id());
-        if page == Page::Review {
-            let (review, new) = (&self.review_page, &self.new);
-            self.input.quietly(|| review.load_xml(new));
-        }
-        // Filled before the focus lands in it: a focused field is left as typed.
         self.refresh();
         match page {
             Page::NameAndMode => self.mode_page.focus(),

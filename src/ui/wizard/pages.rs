@@ -284,6 +284,13 @@ impl AddressesPage {
         AddressesPage { root, ipv4, ipv6, routing, route, problems }
     }
 
+    /// Fills the page as it comes into view.
+    pub fn load(&mut self, new: &NewNetwork) {
+        self.ipv4.load(new.session());
+        self.ipv6.load(new.session());
+        self.refresh(new);
+    }
+
     pub fn refresh(&mut self, new: &NewNetwork) {
         self.ipv4.refresh(new.session());
         self.ipv6.refresh(new.session());
@@ -321,6 +328,12 @@ impl DnsPage {
         dns.group.add(&problems);
         root.add(&dns.group);
         DnsPage { root, dns, problems }
+    }
+
+    /// Fills the page as it comes into view.
+    pub fn load(&mut self, new: &NewNetwork) {
+        self.dns.load(new.session());
+        self.refresh(new);
     }
 
     pub fn refresh(&mut self, new: &NewNetwork) {
