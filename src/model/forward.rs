@@ -134,7 +134,12 @@ impl PciAddress {
 
     /// Same device, whatever the bookkeeping attributes say.
     pub fn same_device(&self, other: &PciAddress) -> bool {
-        (self.domain, self.bus, self.slot, self.function) == (other.domain, other.bus, other.slot, other.function)
+        self.device_key() == other.device_key()
+    }
+
+    /// What makes two addresses the same PCI function (domain, bus, slot, function).
+    pub fn device_key(&self) -> (Option<u32>, Option<u8>, Option<u8>, Option<u8>) {
+        (self.domain, self.bus, self.slot, self.function)
     }
 }
 

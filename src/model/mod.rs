@@ -6,7 +6,9 @@ pub mod defaults;
 pub mod dns;
 pub mod forward;
 pub mod ip;
+pub mod limits;
 pub mod network;
+mod overlap;
 pub mod port;
 pub mod problem;
 pub mod subnet;
@@ -21,6 +23,8 @@ pub use ip::IpDef;
 pub use network::{Bridge, Network, NetworkMode};
 pub use problem::{Problem, Problems};
 pub use values::{Family, MacAddr};
+
+use std::collections::HashSet;
 
 impl Network {
     /// Reads a definition the way libvirt parses one: the document must be well-formed,
@@ -68,21 +72,27 @@ impl From<DefinitionError> for Problems {
 /// (what the helper refuses a definition for).
 pub fn parse_definition(xml_text: &str) -> Result<Network, DefinitionError> {
     let doc = xml::dom::parse(xml_text).map_err(DefinitionError::NotXml)?;
-    let (network, mut problems) = xml::read::read(&doc);
-    let Some(network) = network else { return Err(DefinitionError::Invalid(Problems(problems))) };
+    let (network, mut problems) = xml::read::read_collecting(&doc);
+    let Some(network) = network else { return Err(DefinitionError::Invalid(Problems(problems.finish()))) };
     // A missing <name>, or an <ip> address that did not parse, is reported by the reader
     // already; validation would repeat it.
-    let name_reported = problems.iter().any(|p| p.path == "name");
-    let bad_addresses: Vec<String> =
-        problems.iter().filter(|p| p.message.contains("address")).map(|p| p.path.clone()).collect();
-    for problem in validate::validate(&network) {
-        let repeated = problems.contains(&problem)
+    let read = problems.as_slice();
+    let name_reported = read.iter().any(|p| p.path == "name");
+    let bad_addresses: HashSet<String> =
+        read.iter().filter(|p| p.message.contains("address")).map(|p| p.path.clone()).collect();
+    let mut reported: HashSet<(String, String)> = read.iter().map(|p| (p.path.clone(), p.message.clone())).collect();
+    let checked = validate::check(&network);
+    problems.count_dropped(checked.dropped());
+    for problem in checked.into_problems() {
+        let repeated = reported.contains(&(problem.path.clone(), problem.message.clone()))
             || (problem.path == "name" && name_reported)
             || (problem.message == validate::IP_WITHOUT_ADDRESS && bad_addresses.contains(&problem.path));
         if !repeated {
+            reported.insert((problem.path.clone(), problem.message.clone()));
             problems.push(problem);
         }
     }
+    let problems = problems.finish();
     if problems.is_empty() { Ok(network) } else { Err(DefinitionError::Invalid(Problems(problems))) }
 }
 

@@ -76,6 +76,65 @@ impl IntoIterator for Problems {
     }
 }
 
+/// Collects problems, keeping the first [`MAX_PROBLEMS`](crate::model::limits::MAX_PROBLEMS)
+/// and counting the rest: nobody reads eighty thousand messages, and a caller must not
+/// make the helper build and send them.
+#[derive(Debug, Default)]
+pub(crate) struct Collector {
+    problems: Vec<Problem>,
+    dropped: usize,
+}
+
+impl Collector {
+    pub(crate) fn push(&mut self, problem: Problem) {
+        if self.problems.len() < crate::model::limits::MAX_PROBLEMS {
+            self.problems.push(problem);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.problems.len() >= crate::model::limits::MAX_PROBLEMS
+    }
+
+    pub(crate) fn as_slice(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// How many were dropped.
+    pub(crate) fn dropped(&self) -> usize {
+        self.dropped
+    }
+
+    /// Counts problems another collector dropped as dropped here too.
+    pub(crate) fn count_dropped(&mut self, count: usize) {
+        self.dropped += count;
+    }
+
+    /// The problems kept, without the count of the dropped ones.
+    pub(crate) fn into_problems(self) -> Vec<Problem> {
+        self.problems
+    }
+
+    /// The problems kept, then (if any were dropped) one saying how many more there were.
+    pub(crate) fn finish(self) -> Vec<Problem> {
+        let mut problems = self.problems;
+        if self.dropped > 0 {
+            problems.push(more_problems(self.dropped));
+        }
+        problems
+    }
+}
+
+/// The last line of a list that was cut.
+pub(crate) fn more_problems(count: usize) -> Problem {
+    Problem::new(
+        "",
+        format!("and {count} more problems (only the first {} are listed)", crate::model::limits::MAX_PROBLEMS),
+    )
+}
+
 /// Builds element paths: `ip[0]/dhcp/range[1]`.
 pub(crate) fn join(parent: &str, child: &str) -> String {
     if parent.is_empty() { child.to_owned() } else { format!("{parent}/{child}") }

@@ -2,7 +2,7 @@
 //! to start and run correctly, and everything that reaches dnsmasq's files kept to safe
 //! characters. Every problem is reported with its element path, not just the first.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use ipnetwork::IpNetwork;
@@ -11,8 +11,8 @@ use super::dns::Dns;
 use super::forward::{Forward, ForwardMode};
 use super::ip::{Dhcp, IpDef, Route};
 use super::network::Network;
-use super::problem::{Problem, join, join_indexed};
-use super::subnet::overlaps;
+use super::overlap::{earlier_overlapping_range, first_overlapping_subnet};
+use super::problem::{Collector, Problem, join, join_indexed};
 use super::syntax;
 use super::values::{Family, Lease, PrefixSpec, classful_prefix};
 
@@ -27,7 +27,7 @@ pub const MIN_MTU_IPV6: u16 = 1280;
 pub const MAX_BRIDGE_DELAY: u64 = 30;
 
 struct Checker {
-    problems: Vec<Problem>,
+    problems: Collector,
 }
 
 impl Checker {
@@ -43,9 +43,15 @@ impl Checker {
     }
 }
 
-/// All problems of the definition; empty when it is valid.
+/// All problems of the definition (the first [`MAX_PROBLEMS`](super::limits::MAX_PROBLEMS),
+/// then how many more); empty when it is valid.
 pub fn validate(net: &Network) -> Vec<Problem> {
-    let mut c = Checker { problems: Vec::new() };
+    check(net).finish()
+}
+
+/// The problems of the definition, collected.
+pub(crate) fn check(net: &Network) -> Collector {
+    let mut c = Checker { problems: Collector::default() };
     check_name(&mut c, &net.name);
     if let Some(title) = &net.title
         && title.contains('\n')
@@ -76,8 +82,9 @@ pub fn validate(net: &Network) -> Vec<Problem> {
         check_dns(&mut c, dns);
     }
     check_ips(&mut c, net);
+    let local = LocalSubnets::of(net);
     for (i, route) in net.routes.iter().enumerate() {
-        check_route(&mut c, net, route, &join_indexed("", "route", i));
+        check_route(&mut c, &local, route, &join_indexed("", "route", i));
     }
     check_portgroups(&mut c, net);
     for (i, option) in net.dnsmasq_options.iter().enumerate() {
@@ -308,26 +315,42 @@ fn reserved_addresses(subnet: &IpNetwork) -> Vec<(IpAddr, &'static str)> {
 pub const IP_WITHOUT_ADDRESS: &str = "an <ip> needs an address";
 
 fn check_ips(c: &mut Checker, net: &Network) {
-    let mut subnets: Vec<(usize, IpNetwork)> = Vec::new();
     let mut dhcp_by_family: HashMap<Family, usize> = HashMap::new();
+    let subnets: Vec<Option<IpNetwork>> = net
+        .ips
+        .iter()
+        .enumerate()
+        .map(|(i, ip)| {
+            let path = join_indexed("", "ip", i);
+            if ip.address.is_none() {
+                c.report(&path, IP_WITHOUT_ADDRESS);
+            }
+            checked_subnet(c, ip, &path)
+        })
+        .collect();
+    // Which subnet overlaps an earlier one, without comparing every pair.
+    let checked: Vec<(usize, IpNetwork)> = subnets.iter().enumerate().filter_map(|(i, s)| s.map(|s| (i, s))).collect();
+    let nets: Vec<IpNetwork> = checked.iter().map(|(_, s)| *s).collect();
+    let mut overlapping: HashMap<usize, usize> = HashMap::new();
+    for (k, earlier) in first_overlapping_subnet(&nets).into_iter().enumerate() {
+        if let Some(earlier) = earlier {
+            overlapping.insert(checked[k].0, checked[earlier].0);
+        }
+    }
     for (i, ip) in net.ips.iter().enumerate() {
         let path = join_indexed("", "ip", i);
-        if ip.address.is_none() {
-            c.report(&path, IP_WITHOUT_ADDRESS);
-        }
-        let subnet = checked_subnet(c, ip, &path);
-        if let Some(subnet) = subnet {
-            if let Some((j, other)) = subnets.iter().find(|(_, other)| overlaps(other, &subnet)) {
-                c.report(
-                    &path,
-                    format!(
-                        "subnet {} overlaps ip[{j}] ({}) of the same network",
-                        display_subnet(&subnet),
-                        display_subnet(other)
-                    ),
-                );
-            }
-            subnets.push((i, subnet));
+        let subnet = subnets[i];
+        if let (Some(subnet), Some(&j)) = (subnet, overlapping.get(&i))
+            && let Some(other) = subnets[j]
+        {
+            c.report(
+                &path,
+                format!(
+                    "subnet {} overlaps ip[{j}] ({}) of the same network",
+                    display_subnet(&subnet),
+                    display_subnet(&other)
+                ),
+            );
         }
         let family = ip.family();
         if ip.local_ptr == Some(true)
@@ -396,7 +419,8 @@ fn check_in_subnet(c: &mut Checker, path: &str, what: &str, addr: IpAddr, subnet
 }
 
 fn check_dhcp(c: &mut Checker, dhcp: &Dhcp, subnet: Option<&IpNetwork>, family: Option<Family>, path: &str) {
-    let mut ranges: Vec<(usize, u128, u128)> = Vec::new();
+    // The ranges that are well-formed, to check for overlaps (the others are reported).
+    let mut ranges: Vec<Option<(u128, u128)>> = vec![None; dhcp.ranges.len()];
     for (i, range) in dhcp.ranges.iter().enumerate() {
         let rpath = join_indexed(path, "range", i);
         check_lease(c, range.lease.as_ref(), &rpath);
@@ -416,13 +440,16 @@ fn check_dhcp(c: &mut Checker, dhcp: &Dhcp, subnet: Option<&IpNetwork>, family: 
         {
             c.report(&rpath, format!("{} - {} includes {role}", range.start, range.end));
         }
-        if let Some((j, _, _)) = ranges.iter().find(|(_, s, e)| start <= *e && *s <= end) {
-            c.report(&rpath, format!("{} - {} overlaps range[{j}]", range.start, range.end));
+        ranges[i] = Some((start, end));
+    }
+    for (i, earlier) in earlier_overlapping_range(&ranges).into_iter().enumerate() {
+        if let Some(j) = earlier {
+            let range = &dhcp.ranges[i];
+            c.report(join_indexed(path, "range", i), format!("{} - {} overlaps range[{j}]", range.start, range.end));
         }
-        ranges.push((i, start, end));
     }
 
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen = SeenHosts::default();
     for (i, host) in dhcp.hosts.iter().enumerate() {
         let hpath = join_indexed(path, "host", i);
         check_lease(c, host.lease.as_ref(), &hpath);
@@ -461,20 +488,23 @@ fn check_dhcp(c: &mut Checker, dhcp: &Dhcp, subnet: Option<&IpNetwork>, family: 
         if let (Some(ip), Some(subnet)) = (host.ip, subnet) {
             check_in_subnet(c, &hpath, "ip", ip, subnet);
         }
-        // Names are compared without case, as DNS compares them.
-        let keys = [
-            host.mac.map(|m| ("mac", m.to_string(), m.to_string())),
-            host.id.clone().map(|id| ("id", id.clone(), id)),
-            host.name.clone().map(|n| ("name", n.to_ascii_lowercase(), n)),
-            host.ip.map(|ip| ("ip", ip.to_string(), ip.to_string())),
-        ];
-        for (what, key, shown) in keys.into_iter().flatten() {
-            match seen.get(&format!("{what}={key}")) {
-                Some(first) => c.report(&hpath, format!("{what} {shown} is already used by host[{first}]")),
-                None => {
-                    seen.insert(format!("{what}={key}"), i);
-                }
+        let mut already = |what: &str, shown: &dyn std::fmt::Display, first: Option<usize>| {
+            if let Some(first) = first {
+                c.report(&hpath, format!("{what} {shown} is already used by host[{first}]"));
             }
+        };
+        if let Some(mac) = host.mac {
+            already("mac", &mac, first_use(&mut seen.macs, mac, i));
+        }
+        if let Some(id) = &host.id {
+            already("id", id, first_use(&mut seen.ids, id.as_str(), i));
+        }
+        if let Some(name) = &host.name {
+            // Names are compared without case, as DNS compares them.
+            already("name", name, first_use(&mut seen.names, name.to_ascii_lowercase(), i));
+        }
+        if let Some(ip) = host.ip {
+            already("ip", &ip, first_use(&mut seen.ips, ip, i));
         }
     }
 
@@ -492,7 +522,72 @@ fn check_dhcp(c: &mut Checker, dhcp: &Dhcp, subnet: Option<&IpNetwork>, family: 
     }
 }
 
-fn check_route(c: &mut Checker, net: &Network, route: &Route, path: &str) {
+/// The network's own subnets, for asking whether an address is inside one of them
+/// without going through all of them.
+struct LocalSubnets {
+    /// (family is IPv6, prefix length, network address) of each subnet.
+    subnets: HashSet<(bool, u8, IpAddr)>,
+    /// The prefix lengths in use, by family.
+    prefixes: [Vec<u8>; 2],
+    /// The subnets in words, by family, for messages (a few, then how many more).
+    described: [String; 2],
+}
+
+impl LocalSubnets {
+    /// How many subnets a message names before saying how many more there are.
+    const NAMED: usize = 3;
+
+    fn of(net: &Network) -> LocalSubnets {
+        let mut local =
+            LocalSubnets { subnets: HashSet::new(), prefixes: [Vec::new(), Vec::new()], described: Default::default() };
+        let mut names: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+        for subnet in net.ips.iter().filter_map(IpDef::subnet) {
+            let v6 = usize::from(subnet.is_ipv6());
+            local.subnets.insert((subnet.is_ipv6(), subnet.prefix(), subnet.network()));
+            if !local.prefixes[v6].contains(&subnet.prefix()) {
+                local.prefixes[v6].push(subnet.prefix());
+            }
+            names[v6].push(display_subnet(&subnet));
+        }
+        for (v6, names) in names.iter().enumerate() {
+            let mut text = names.iter().take(Self::NAMED).cloned().collect::<Vec<_>>().join(", ");
+            if names.len() > Self::NAMED {
+                text.push_str(&format!(" and {} more", names.len() - Self::NAMED));
+            }
+            local.described[v6] = text;
+        }
+        local
+    }
+
+    fn contains(&self, addr: IpAddr) -> bool {
+        let v6 = addr.is_ipv6();
+        self.prefixes[usize::from(v6)].iter().any(|&prefix| {
+            IpNetwork::new(addr, prefix).is_ok_and(|net| self.subnets.contains(&(v6, prefix, net.network())))
+        })
+    }
+}
+
+/// What the static hosts of one `<dhcp>` use so far, each with the host that used it first.
+#[derive(Default)]
+struct SeenHosts<'a> {
+    macs: HashMap<super::values::MacAddr, usize>,
+    ids: HashMap<&'a str, usize>,
+    names: HashMap<String, usize>,
+    ips: HashMap<IpAddr, usize>,
+}
+
+/// The host that used `key` before `index`, or `None` (and `index` now uses it).
+fn first_use<K: std::hash::Hash + Eq>(seen: &mut HashMap<K, usize>, key: K, index: usize) -> Option<usize> {
+    match seen.entry(key) {
+        std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            slot.insert(index);
+            None
+        }
+    }
+}
+
+fn check_route(c: &mut Checker, local: &LocalSubnets, route: &Route, path: &str) {
     let family = Family::of(&route.address);
     if let Some(declared) = route.family
         && declared != family
@@ -531,10 +626,9 @@ fn check_route(c: &mut Checker, net: &Network, route: &Route, path: &str) {
         }
         None => c.report(path, "the netmask or prefix is not valid"),
     }
-    let local: Vec<IpNetwork> = net.ips.iter().filter_map(IpDef::subnet).collect();
-    if !local.iter().any(|subnet| subnet.contains(route.gateway)) {
-        let nets: Vec<String> = local.iter().filter(|s| Family::of(&s.ip()) == family).map(display_subnet).collect();
-        let known = if nets.is_empty() { format!("the network has no {family} subnet") } else { nets.join(", ") };
+    if !local.contains(route.gateway) {
+        let nets = &local.described[usize::from(family == Family::Ipv6)];
+        let known = if nets.is_empty() { format!("the network has no {family} subnet") } else { nets.clone() };
         c.report(
             path,
             format!(
@@ -547,6 +641,7 @@ fn check_route(c: &mut Checker, net: &Network, route: &Route, path: &str) {
 
 fn check_portgroups(c: &mut Checker, net: &Network) {
     let mut defaults = Vec::new();
+    let mut names: HashMap<&str, usize> = HashMap::new();
     for (i, pg) in net.portgroups.iter().enumerate() {
         let path = join_indexed("", "portgroup", i);
         if pg.name.is_empty() || pg.name.chars().any(|ch| ch.is_control() || ch == ' ' || ch == ',') {
@@ -558,8 +653,11 @@ fn check_portgroups(c: &mut Checker, net: &Network) {
                 ),
             );
         }
-        if let Some(j) = net.portgroups[..i].iter().position(|other| other.name == pg.name) {
-            c.report(&path, format!("name '{}' is already used by portgroup[{j}]", pg.name));
+        match names.get(pg.name.as_str()) {
+            Some(j) => c.report(&path, format!("name '{}' is already used by portgroup[{j}]", pg.name)),
+            None => {
+                names.insert(&pg.name, i);
+            }
         }
         if pg.default == Some(true) {
             defaults.push(i);

@@ -6,6 +6,7 @@
 //! whatever prefix binds libvirt's dnsmasq namespace, and each element remembers where
 //! its content starts and ends so `<metadata>` can be kept verbatim.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use quick_xml::XmlVersion;
@@ -18,6 +19,9 @@ use crate::model::problem::Problem;
 pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 /// Deepest nesting accepted; libvirt's schema needs 5 levels, metadata gets the rest.
 pub const MAX_DEPTH: usize = 64;
+/// Most attributes (namespace declarations included) one element may carry; libvirt's
+/// elements have at most a dozen, `<metadata>` content gets the rest.
+pub const MAX_ATTRIBUTES: usize = 256;
 
 const XMLNS_XML: &str = "http://www.w3.org/XML/1998/namespace";
 
@@ -80,8 +84,12 @@ struct Builder<'a> {
     source: &'a str,
     /// Open elements, innermost last.
     open: Vec<Element>,
-    /// Namespace bindings (prefix, uri) declared by each open element; "" is the default.
-    scopes: Vec<Vec<(String, String)>>,
+    /// The prefixes each open element declared (innermost last), to undo them when it
+    /// closes.
+    scopes: Vec<Vec<String>>,
+    /// Every prefix in scope with its bindings, innermost last ("" is the default
+    /// namespace): one lookup per name, however many bindings are open.
+    bindings: HashMap<String, Vec<String>>,
     root: Option<Element>,
 }
 
@@ -104,7 +112,7 @@ pub fn parse(source: &str) -> Result<Document<'_>, Problem> {
     config.expand_empty_elements = false;
     config.trim_text(false);
 
-    let mut b = Builder { source, open: Vec::new(), scopes: Vec::new(), root: None };
+    let mut b = Builder { source, open: Vec::new(), scopes: Vec::new(), bindings: HashMap::new(), root: None };
     loop {
         let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let event = reader.read_event().map_err(|e| {
@@ -119,14 +127,14 @@ pub fn parse(source: &str) -> Result<Document<'_>, Problem> {
             }
             Event::Empty(start) => {
                 let element = b.open_element(&start, before, after)?;
-                b.scopes.pop();
+                b.close_scope();
                 b.attach(element, before)?;
             }
             Event::End(_) => {
                 let Some(mut element) = b.open.pop() else {
                     return Err(b.syntax_error(before, "closing tag without an opening tag"));
                 };
-                b.scopes.pop();
+                b.close_scope();
                 element.inner.end = before;
                 b.attach(element, before)?;
             }
@@ -205,9 +213,23 @@ impl Builder<'_> {
         }
         let mut bindings = Vec::new();
         let mut attributes = Vec::new();
-        for attr in start.attributes().with_checks(true) {
+        // quick-xml's own duplicate check compares each attribute with every earlier
+        // one; names are checked here in one pass instead.
+        let mut written: HashSet<String> = HashSet::new();
+        for attr in start.attributes().with_checks(false) {
             let attr = attr.map_err(|e| self.syntax_error(before, &e.to_string()))?;
+            if written.len() >= MAX_ATTRIBUTES {
+                return Err(self.syntax_error(
+                    before,
+                    &format!(
+                        "an element has more than {MAX_ATTRIBUTES} attributes; at most {MAX_ATTRIBUTES} are accepted"
+                    ),
+                ));
+            }
             let name = attr.key.as_ref().to_owned();
+            if !written.insert(name.clone()) {
+                return Err(self.syntax_error(before, &format!("attribute {name} is given twice")));
+            }
             if attr.value.contains('<') {
                 return Err(
                     self.syntax_error(before, &format!("attribute {name}: '<' is not allowed in an attribute value"))
@@ -226,13 +248,13 @@ impl Builder<'_> {
                 attributes.push(Attribute { name, value });
             }
         }
-        self.scopes.push(bindings.clone());
+        self.open_scope(&bindings);
 
         // Prefixed attributes need their prefix bound, and may not collide once resolved.
-        let mut resolved: Vec<(Option<String>, &str)> = Vec::new();
+        let mut resolved: HashSet<(Option<&str>, &str)> = HashSet::with_capacity(attributes.len());
         for attr in &attributes {
             let (uri, local) = match attr.name.split_once(':') {
-                Some(("xml", local)) => (Some(XMLNS_XML.to_owned()), local),
+                Some(("xml", local)) => (Some(XMLNS_XML), local),
                 Some((prefix, local)) => match self.lookup(prefix) {
                     Some(uri) => (Some(uri), local),
                     None => {
@@ -244,10 +266,9 @@ impl Builder<'_> {
                 },
                 None => (None, attr.name.as_str()),
             };
-            if resolved.contains(&(uri.clone(), local)) {
+            if !resolved.insert((uri, local)) {
                 return Err(self.syntax_error(before, &format!("attribute {} is given twice", attr.name)));
             }
-            resolved.push((uri, local));
         }
 
         let qname = start.name().as_ref().to_owned();
@@ -258,10 +279,9 @@ impl Builder<'_> {
         let namespace = if prefix == "xml" {
             Some(XMLNS_XML.to_owned())
         } else {
-            let found = self.scopes.iter().rev().flat_map(|s| s.iter()).find(|(p, _)| p == prefix);
-            match found {
-                Some((_, uri)) if uri.is_empty() => None,
-                Some((_, uri)) => Some(uri.clone()),
+            match self.lookup(prefix) {
+                Some("") => None,
+                Some(uri) => Some(uri.to_owned()),
                 None if prefix.is_empty() => None,
                 None => {
                     return Err(
@@ -283,11 +303,41 @@ impl Builder<'_> {
     }
 
     /// The namespace URI bound to `prefix` in the open scopes ("" is the default).
-    fn lookup(&self, prefix: &str) -> Option<String> {
-        self.scopes.iter().rev().flat_map(|s| s.iter()).find(|(p, _)| p == prefix).map(|(_, uri)| uri.clone())
+    fn lookup(&self, prefix: &str) -> Option<&str> {
+        self.bindings.get(prefix).and_then(|uris| uris.last()).map(String::as_str)
+    }
+
+    /// Brings an element's namespace declarations into scope.
+    fn open_scope(&mut self, declared: &[(String, String)]) {
+        for (prefix, uri) in declared {
+            self.bindings.entry(prefix.clone()).or_default().push(uri.clone());
+        }
+        self.scopes.push(declared.iter().map(|(prefix, _)| prefix.clone()).collect());
+    }
+
+    /// Takes the innermost element's declarations out of scope as it closes.
+    fn close_scope(&mut self) {
+        for prefix in self.scopes.pop().unwrap_or_default() {
+            if let Some(uris) = self.bindings.get_mut(&prefix) {
+                uris.pop();
+                if uris.is_empty() {
+                    self.bindings.remove(&prefix);
+                }
+            }
+        }
+    }
+
+    /// Is `<network><metadata>` open, with the element being attached inside it? Its
+    /// content is kept as source text; the tree below it is checked but not kept, so a
+    /// large `<metadata>` costs no memory beyond its text.
+    fn inside_metadata(&self) -> bool {
+        self.open.len() >= 2 && self.open[1].name == "metadata" && self.open[1].namespace.is_none()
     }
 
     fn attach(&mut self, element: Element, offset: usize) -> Result<(), Problem> {
+        if self.inside_metadata() {
+            return Ok(());
+        }
         if let Some(parent) = self.open.last_mut() {
             parent.children.push(element);
             Ok(())
@@ -301,6 +351,9 @@ impl Builder<'_> {
 
     fn text(&mut self, text: &str, offset: usize) -> Result<(), Problem> {
         self.check_chars(text, offset)?;
+        if self.inside_metadata() && self.open.len() > 2 {
+            return Ok(());
+        }
         match self.open.last_mut() {
             Some(element) => {
                 element.text.push_str(text);

@@ -6,6 +6,7 @@
 //! first `<interface>`, `mode='open'` with a `dev`, duplicate pool devices, records in a
 //! `<dns enable='no'>`, and a `<nat>` outside NAT mode.
 
+use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::str::FromStr;
 
@@ -15,11 +16,12 @@ use super::dom::{Document, Element};
 use crate::model::dns::{Dns, DnsHost, Domain, Forwarder, SrvRecord, TxtRecord};
 use crate::model::forward::{Forward, ForwardInterface, ForwardMode, HostdevDriver, Nat, PciAddress};
 use crate::model::ip::{Bootp, Dhcp, DhcpHost, DhcpRange, IpDef, Route};
+use crate::model::limits;
 use crate::model::network::{Bridge, MacTableManager, Metadata, Network};
 use crate::model::port::{
     Bandwidth, NativeMode, PortGroup, Rate, VirtualPort, VirtualPortKind, VirtualPortParameters, Vlan, VlanTag,
 };
-use crate::model::problem::{Problem, join, join_indexed};
+use crate::model::problem::{Collector, Problem, join, join_indexed};
 use crate::model::values::{Family, Lease, LeaseUnit, MacAddr, PrefixSpec, parse_on_off, parse_yes_no};
 
 /// libvirt's XML namespace for `<dnsmasq:options>`.
@@ -105,13 +107,22 @@ impl XmlValue for Uuid {
 /// Collects problems while reading one document.
 struct Reader<'d> {
     doc: &'d Document<'d>,
-    problems: Vec<Problem>,
+    problems: Collector,
+    /// Misspelt names suggested a correct one for so far (computing more is wasted work:
+    /// only the first problems are listed).
+    suggested: usize,
 }
 
 /// Reads the document's root as a network. The network is returned even when problems
 /// were found (with the faulty parts left out), so that callers can report everything.
 pub(crate) fn read(doc: &Document<'_>) -> (Option<Network>, Vec<Problem>) {
-    let mut r = Reader { doc, problems: Vec::new() };
+    let (network, problems) = read_collecting(doc);
+    (network, problems.finish())
+}
+
+/// [`read`], with the problems still being collected (validation adds its own).
+pub(crate) fn read_collecting(doc: &Document<'_>) -> (Option<Network>, Collector) {
+    let mut r = Reader { doc, problems: Collector::default(), suggested: 0 };
     let root = &doc.root;
     if root.name != "network" || root.namespace.is_some() {
         r.report("", format!("the root element is <{}>; a network definition starts with <network>", root.name));
@@ -130,7 +141,7 @@ impl Reader<'_> {
     fn known(&mut self, el: &Element, path: &str, attrs: &[&str], children: &[&str]) {
         for attr in &el.attributes {
             if !attrs.contains(&attr.name.as_str()) {
-                let hint = suggestion(&attr.name, attrs).map(|s| format!("; did you mean {s}?")).unwrap_or_default();
+                let hint = self.suggest(&attr.name, attrs).map(|s| format!("; did you mean {s}?")).unwrap_or_default();
                 self.report(path, format!("unknown attribute {} on <{}>{hint}", attr.name, el.name));
             }
         }
@@ -140,10 +151,19 @@ impl Reader<'_> {
             }
             if child.namespace.is_some() || !children.contains(&child.name.as_str()) {
                 let hint =
-                    suggestion(&child.name, children).map(|s| format!("; did you mean <{s}>?")).unwrap_or_default();
+                    self.suggest(&child.name, children).map(|s| format!("; did you mean <{s}>?")).unwrap_or_default();
                 self.report(path, format!("unknown element <{}> inside <{}>{hint}", child.name, el.name));
             }
         }
+    }
+
+    /// A correct name for a misspelt one, for the problems that will be listed.
+    fn suggest<'k>(&mut self, name: &str, known: &[&'k str]) -> Option<&'k str> {
+        if self.problems.is_full() || self.suggested >= limits::MAX_PROBLEMS {
+            return None;
+        }
+        self.suggested += 1;
+        suggestion(name, known)
     }
 
     fn attr<T: XmlValue>(&mut self, el: &Element, path: &str, name: &str) -> Option<T> {
@@ -173,6 +193,22 @@ impl Reader<'_> {
     fn on_off(&mut self, el: &Element, path: &str, name: &str) -> Option<bool> {
         let raw = el.attr(name)?;
         parse_on_off(raw).map_err(|why| self.report(path, format!("{name}: {why}"))).ok()
+    }
+
+    /// The children named `name`, at most `max` of them: more are reported (with the
+    /// limit) and not read, so no later step works through them.
+    fn limited<'e>(
+        &mut self,
+        el: &'e Element,
+        path: &str,
+        name: &'static str,
+        max: usize,
+    ) -> impl Iterator<Item = &'e Element> + use<'e> {
+        let count = el.children_named(name).count();
+        if count > max {
+            self.report(path, limits::too_many(count, name, max));
+        }
+        el.children.iter().filter(move |c| c.name == name && c.namespace.is_none()).take(max)
     }
 
     /// The one child named `name`, reporting any extra ones.
@@ -224,16 +260,16 @@ impl Reader<'_> {
         let uuid = self
             .text_child(el, "", "uuid")
             .and_then(|text| Uuid::parse_xml(text.trim()).map_err(|why| self.report("uuid", why)).ok());
-        let metadata = self.single(el, "", "metadata").map(|m| Metadata {
-            // Bindings from <network> only travel along when the content uses them.
-            namespaces: el
-                .namespaces
-                .iter()
-                .filter(|(prefix, _)| !prefix.is_empty() && self.doc.inner_source(m).contains(&format!("{prefix}:")))
-                .chain(&m.namespaces)
-                .cloned()
-                .collect(),
-            content: self.doc.inner_source(m).to_owned(),
+        let metadata = self.single(el, "", "metadata").map(|m| {
+            let content = self.doc.inner_source(m);
+            // Bindings from <network> travel along when the content uses them and
+            // <metadata> does not bind the prefix itself: each prefix once.
+            let used = prefixes_used(content);
+            let own: HashSet<&str> = m.namespaces.iter().map(|(prefix, _)| prefix.as_str()).collect();
+            let inherited = el.namespaces.iter().filter(|(prefix, _)| {
+                !prefix.is_empty() && used.contains(prefix.as_str()) && !own.contains(prefix.as_str())
+            });
+            Metadata { namespaces: inherited.chain(&m.namespaces).cloned().collect(), content: content.to_owned() }
         });
         let forward = self.single(el, "", "forward").and_then(|f| self.forward(f, "forward"));
         let bridge = self.single(el, "", "bridge").map(|b| self.bridge(b, "bridge")).unwrap_or_default();
@@ -257,15 +293,18 @@ impl Reader<'_> {
             self.known(p, "port", &["isolated"], &[]);
             self.yes_no(p, "port", "isolated")
         });
-        let ips = el.children_named("ip").enumerate().map(|(i, ip)| self.ip(ip, &join_indexed("", "ip", i))).collect();
-        let routes = el
-            .children_named("route")
+        let ips: Vec<&Element> = self.limited(el, "", "ip", limits::MAX_IPS).collect();
+        let ips = ips.into_iter().enumerate().map(|(i, ip)| self.ip(ip, &join_indexed("", "ip", i))).collect();
+        let routes: Vec<&Element> = self.limited(el, "", "route", limits::MAX_ROUTES).collect();
+        let routes = routes
+            .into_iter()
             .enumerate()
             .filter_map(|(i, route)| self.route(route, &join_indexed("", "route", i)))
             .collect();
         let virtualport = self.single(el, "", "virtualport").map(|v| self.virtualport(v, "virtualport"));
-        let portgroups = el
-            .children_named("portgroup")
+        let portgroups: Vec<&Element> = self.limited(el, "", "portgroup", limits::MAX_PORTGROUPS).collect();
+        let portgroups = portgroups
+            .into_iter()
             .enumerate()
             .filter_map(|(i, pg)| self.portgroup(pg, &join_indexed("", "portgroup", i)))
             .collect();
@@ -303,21 +342,25 @@ impl Reader<'_> {
         let mut forward = Forward::new(mode);
         forward.managed = self.yes_no(el, path, "managed");
 
-        for (i, iface) in el.children_named("interface").enumerate() {
+        let interfaces: Vec<&Element> = self.limited(el, path, "interface", limits::MAX_FORWARD_DEVICES).collect();
+        let mut devices: HashSet<String> = HashSet::new();
+        for (i, iface) in interfaces.into_iter().enumerate() {
             let p = join_indexed(path, "interface", i);
             self.known(iface, &p, &["dev", "connections"], &[]);
             let Some(dev) = self.required::<String>(iface, &p, "dev") else { continue };
-            if forward.interfaces.iter().any(|existing| existing.dev == dev) {
+            if !devices.insert(dev.clone()) {
                 self.report(&p, format!("interface {dev} is listed twice"));
                 continue;
             }
             let connections = self.attr(iface, &p, "connections");
             forward.interfaces.push(ForwardInterface { dev, connections });
         }
-        for (i, addr) in el.children_named("address").enumerate() {
+        let addresses: Vec<&Element> = self.limited(el, path, "address", limits::MAX_FORWARD_DEVICES).collect();
+        let mut functions = HashSet::new();
+        for (i, addr) in addresses.into_iter().enumerate() {
             let p = join_indexed(path, "address", i);
             let Some(address) = self.pci_address(addr, &p) else { continue };
-            if forward.addresses.iter().any(|existing| existing.same_device(&address)) {
+            if !functions.insert(address.device_key()) {
                 self.report(&p, format!("PCI address {} is listed twice", address.display()));
                 continue;
             }
@@ -427,7 +470,8 @@ impl Reader<'_> {
             forward_plain_names: self.yes_no(el, path, "forwardPlainNames"),
             ..Dns::default()
         };
-        for (i, f) in el.children_named("forwarder").enumerate() {
+        let forwarders: Vec<&Element> = self.limited(el, path, "forwarder", limits::MAX_DNS_RECORDS).collect();
+        for (i, f) in forwarders.into_iter().enumerate() {
             let p = join_indexed(path, "forwarder", i);
             self.known(f, &p, &["addr", "domain"], &[]);
             let forwarder = Forwarder { addr: self.attr(f, &p, "addr"), domain: self.attr(f, &p, "domain") };
@@ -436,14 +480,16 @@ impl Reader<'_> {
             }
             dns.forwarders.push(forwarder);
         }
-        for (i, t) in el.children_named("txt").enumerate() {
+        let txts: Vec<&Element> = self.limited(el, path, "txt", limits::MAX_DNS_RECORDS).collect();
+        for (i, t) in txts.into_iter().enumerate() {
             let p = join_indexed(path, "txt", i);
             self.known(t, &p, &["name", "value"], &[]);
             if let (Some(name), Some(value)) = (self.required(t, &p, "name"), self.required(t, &p, "value")) {
                 dns.txts.push(TxtRecord { name, value });
             }
         }
-        for (i, s) in el.children_named("srv").enumerate() {
+        let srvs: Vec<&Element> = self.limited(el, path, "srv", limits::MAX_DNS_RECORDS).collect();
+        for (i, s) in srvs.into_iter().enumerate() {
             let p = join_indexed(path, "srv", i);
             self.known(s, &p, &["service", "protocol", "domain", "target", "port", "priority", "weight"], &[]);
             let service = self.required(s, &p, "service");
@@ -461,12 +507,14 @@ impl Reader<'_> {
                 dns.srvs.push(record);
             }
         }
-        for (i, h) in el.children_named("host").enumerate() {
+        let hosts: Vec<&Element> = self.limited(el, path, "host", limits::MAX_DNS_RECORDS).collect();
+        for (i, h) in hosts.into_iter().enumerate() {
             let p = join_indexed(path, "host", i);
             self.known(h, &p, &["ip"], &["hostname"]);
             let ip = self.required(h, &p, "ip");
-            let hostnames: Vec<String> = h
-                .children_named("hostname")
+            let names: Vec<&Element> = self.limited(h, &p, "hostname", limits::MAX_HOSTNAMES).collect();
+            let hostnames: Vec<String> = names
+                .into_iter()
                 .enumerate()
                 .map(|(j, n)| {
                     self.known(n, &join_indexed(&p, "hostname", j), &[], &[]);
@@ -508,7 +556,8 @@ impl Reader<'_> {
     fn vlan(&mut self, el: &Element, path: &str) -> Vlan {
         self.known(el, path, &["trunk"], &["tag"]);
         let mut tags = Vec::new();
-        for (i, t) in el.children_named("tag").enumerate() {
+        let tags_read: Vec<&Element> = self.limited(el, path, "tag", limits::MAX_VLAN_TAGS).collect();
+        for (i, t) in tags_read.into_iter().enumerate() {
             let p = join_indexed(path, "tag", i);
             self.known(t, &p, &["id", "nativeMode"], &[]);
             let Some(id) = self.required::<u16>(t, &p, "id") else { continue };
@@ -561,7 +610,8 @@ impl Reader<'_> {
     fn dhcp(&mut self, el: &Element, path: &str) -> Dhcp {
         self.known(el, path, &[], &["range", "host", "bootp"]);
         let mut dhcp = Dhcp::default();
-        for (i, r) in el.children_named("range").enumerate() {
+        let ranges: Vec<&Element> = self.limited(el, path, "range", limits::MAX_DHCP_RANGES).collect();
+        for (i, r) in ranges.into_iter().enumerate() {
             let p = join_indexed(path, "range", i);
             self.known(r, &p, &["start", "end"], &["lease"]);
             let start = self.required(r, &p, "start");
@@ -571,7 +621,8 @@ impl Reader<'_> {
                 dhcp.ranges.push(DhcpRange { start, end, lease });
             }
         }
-        for (i, h) in el.children_named("host").enumerate() {
+        let hosts: Vec<&Element> = self.limited(el, path, "host", limits::MAX_DHCP_HOSTS).collect();
+        for (i, h) in hosts.into_iter().enumerate() {
             let p = join_indexed(path, "host", i);
             self.known(h, &p, &["mac", "id", "name", "ip"], &["lease"]);
             dhcp.hosts.push(DhcpHost {
@@ -653,7 +704,13 @@ impl Reader<'_> {
                 );
                 continue;
             }
-            for (i, opt) in block.children.iter().enumerate() {
+            if block.children.len() > limits::MAX_DNSMASQ_OPTIONS {
+                self.report(
+                    "dnsmasq:options",
+                    limits::too_many(block.children.len(), "dnsmasq:option", limits::MAX_DNSMASQ_OPTIONS),
+                );
+            }
+            for (i, opt) in block.children.iter().take(limits::MAX_DNSMASQ_OPTIONS).enumerate() {
                 let p = join_indexed("dnsmasq:options", "option", i);
                 if opt.name != "option" || opt.namespace.as_deref() != Some(DNSMASQ_NAMESPACE) {
                     self.report("dnsmasq:options", format!("unknown element <{}> inside <dnsmasq:options>", opt.name));
@@ -672,9 +729,44 @@ impl Reader<'_> {
     }
 }
 
-/// The known name closest to a misspelt one (at most two edits away).
+/// The namespace prefixes `content` (XML) may use, found in one pass: every name
+/// followed by `:` (in element and attribute names, and in values such as `xsi:type`,
+/// which name types by prefix too). A binding too many is harmless; one too few would
+/// leave a prefix of the kept content unbound.
+fn prefixes_used(content: &str) -> HashSet<&str> {
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    let bytes = content.as_bytes();
+    let mut used = HashSet::new();
+    let mut start = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match (start, is_name(b)) {
+            (None, true) => start = Some(i),
+            (Some(from), false) => {
+                if b == b':'
+                    && let Some(prefix) = content.get(from..i)
+                {
+                    used.insert(prefix);
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    used
+}
+
+/// The known name closest to a misspelt one (at most two edits away). Names whose length
+/// differs from every known one by more than two cannot be two edits away: those are
+/// passed over without computing a distance (a definition may hold thousands of them).
 fn suggestion<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    known.iter().map(|k| (edit_distance(name, k), *k)).filter(|(d, _)| *d <= 2).min_by_key(|(d, _)| *d).map(|(_, k)| k)
+    let length = name.chars().count();
+    known
+        .iter()
+        .filter(|k| k.len().abs_diff(length) <= 2)
+        .map(|k| (edit_distance(name, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
