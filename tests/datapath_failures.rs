@@ -37,18 +37,8 @@ async fn without_default(sandbox: &Sandbox, conn: &zbus::Connection) {
     assert_eq!(sysctl(sandbox, "net.ipv4.ip_forward"), "0", "forwarding was not turned off with the last network");
 }
 
-/// dnsmasq processes started with a configuration of this sandbox.
 fn dnsmasq_processes(sandbox: &Sandbox) -> Vec<u32> {
-    let marker = format!("--conf-file={}", sandbox.dir.path().display());
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            process_alive(*pid)
-                && std::fs::read(format!("/proc/{pid}/cmdline"))
-                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&marker))
-        })
-        .collect()
+    sandbox.dnsmasq_processes()
 }
 
 /// Nothing of network `name` on bridge `bridge` is left in the sandbox.

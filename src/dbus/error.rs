@@ -7,85 +7,65 @@ use std::fmt;
 use zbus::message::{Header, Message};
 use zbus::names::ErrorName;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
+/// The error kinds and their D-Bus names, written once: the enum, the list of every
+/// kind and both directions of the name mapping come from this table, so a new kind
+/// cannot reach clients as `Failed` by a forgotten line.
+macro_rules! error_kinds {
+    ($( $(#[$doc:meta])* $kind:ident => $name:literal, )*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ErrorKind {
+            $( $(#[$doc])* $kind, )*
+        }
+
+        impl ErrorKind {
+            /// Every kind.
+            pub const ALL: &'static [ErrorKind] = &[$( ErrorKind::$kind, )*];
+
+            /// The D-Bus error name.
+            pub fn dbus_name(self) -> &'static str {
+                match self {
+                    $( ErrorKind::$kind => $name, )*
+                }
+            }
+        }
+    };
+}
+
+error_kinds! {
     /// The definition is not well-formed XML.
-    InvalidXml,
+    InvalidXml => "io.github.virtnet.Helper1.Error.InvalidXml",
     /// The definition is XML but not a valid network (the message lists every problem).
-    InvalidDefinition,
-    NotFound,
-    NameInUse,
-    AlreadyActive,
-    NotActive,
+    InvalidDefinition => "io.github.virtnet.Helper1.Error.InvalidDefinition",
+    NotFound => "io.github.virtnet.Helper1.Error.NotFound",
+    NameInUse => "io.github.virtnet.Helper1.Error.NameInUse",
+    AlreadyActive => "io.github.virtnet.Helper1.Error.AlreadyActive",
+    NotActive => "io.github.virtnet.Helper1.Error.NotActive",
     /// Undefine or autostart asked of a transient network.
-    NotPersistent,
-    SubnetInUse,
-    BridgeInUse,
-    Firewall,
-    Dnsmasq,
-    Netlink,
+    NotPersistent => "io.github.virtnet.Helper1.Error.NotPersistent",
+    SubnetInUse => "io.github.virtnet.Helper1.Error.SubnetInUse",
+    BridgeInUse => "io.github.virtnet.Helper1.Error.BridgeInUse",
+    Firewall => "io.github.virtnet.Helper1.Error.Firewall",
+    Dnsmasq => "io.github.virtnet.Helper1.Error.Dnsmasq",
+    Netlink => "io.github.virtnet.Helper1.Error.Netlink",
     /// A kernel setting (forwarding, a bridge's IPv6 settings) could not be changed.
-    Sysctl,
+    Sysctl => "io.github.virtnet.Helper1.Error.Sysctl",
     /// Reading or writing the helper's files failed.
-    Storage,
-    AccessDenied,
+    Storage => "io.github.virtnet.Helper1.Error.Storage",
+    AccessDenied => "org.freedesktop.DBus.Error.AccessDenied",
     /// Malformed arguments (unknown flags, a UUID that is not one).
-    InvalidArgs,
+    InvalidArgs => "org.freedesktop.DBus.Error.InvalidArgs",
     /// A mode virtnet keeps definitions of but does not run (host bridge, hostdev...).
-    NotSupported,
+    NotSupported => "io.github.virtnet.Helper1.Error.NotSupported",
+    /// The caller asked too often in a short time (host facts); try again shortly.
+    LimitsExceeded => "org.freedesktop.DBus.Error.LimitsExceeded",
     /// Anything else, including D-Bus failures seen by a client.
-    Failed,
+    Failed => "io.github.virtnet.Helper1.Error.Failed",
 }
 
 impl ErrorKind {
-    const ALL: [ErrorKind; 18] = [
-        ErrorKind::InvalidXml,
-        ErrorKind::InvalidDefinition,
-        ErrorKind::NotFound,
-        ErrorKind::NameInUse,
-        ErrorKind::AlreadyActive,
-        ErrorKind::NotActive,
-        ErrorKind::NotPersistent,
-        ErrorKind::SubnetInUse,
-        ErrorKind::BridgeInUse,
-        ErrorKind::Firewall,
-        ErrorKind::Dnsmasq,
-        ErrorKind::Netlink,
-        ErrorKind::Sysctl,
-        ErrorKind::Storage,
-        ErrorKind::AccessDenied,
-        ErrorKind::InvalidArgs,
-        ErrorKind::NotSupported,
-        ErrorKind::Failed,
-    ];
-
-    /// The D-Bus error name.
-    pub fn dbus_name(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidXml => "io.github.virtnet.Helper1.Error.InvalidXml",
-            ErrorKind::InvalidDefinition => "io.github.virtnet.Helper1.Error.InvalidDefinition",
-            ErrorKind::NotFound => "io.github.virtnet.Helper1.Error.NotFound",
-            ErrorKind::NameInUse => "io.github.virtnet.Helper1.Error.NameInUse",
-            ErrorKind::AlreadyActive => "io.github.virtnet.Helper1.Error.AlreadyActive",
-            ErrorKind::NotActive => "io.github.virtnet.Helper1.Error.NotActive",
-            ErrorKind::NotPersistent => "io.github.virtnet.Helper1.Error.NotPersistent",
-            ErrorKind::SubnetInUse => "io.github.virtnet.Helper1.Error.SubnetInUse",
-            ErrorKind::BridgeInUse => "io.github.virtnet.Helper1.Error.BridgeInUse",
-            ErrorKind::Firewall => "io.github.virtnet.Helper1.Error.Firewall",
-            ErrorKind::Dnsmasq => "io.github.virtnet.Helper1.Error.Dnsmasq",
-            ErrorKind::Netlink => "io.github.virtnet.Helper1.Error.Netlink",
-            ErrorKind::Sysctl => "io.github.virtnet.Helper1.Error.Sysctl",
-            ErrorKind::Storage => "io.github.virtnet.Helper1.Error.Storage",
-            ErrorKind::AccessDenied => "org.freedesktop.DBus.Error.AccessDenied",
-            ErrorKind::InvalidArgs => "org.freedesktop.DBus.Error.InvalidArgs",
-            ErrorKind::NotSupported => "io.github.virtnet.Helper1.Error.NotSupported",
-            ErrorKind::Failed => "io.github.virtnet.Helper1.Error.Failed",
-        }
-    }
-
     /// The kind a D-Bus error name stands for (`Failed` for names that are not ours).
     pub fn from_dbus_name(name: &str) -> ErrorKind {
-        ErrorKind::ALL.into_iter().find(|kind| kind.dbus_name() == name).unwrap_or(ErrorKind::Failed)
+        ErrorKind::ALL.iter().copied().find(|kind| kind.dbus_name() == name).unwrap_or(ErrorKind::Failed)
     }
 }
 
@@ -153,7 +133,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for kind in ErrorKind::ALL {
+        for &kind in ErrorKind::ALL {
             assert_eq!(ErrorKind::from_dbus_name(kind.dbus_name()), kind);
             assert!(ErrorName::try_from(kind.dbus_name()).is_ok());
             assert!(

@@ -13,6 +13,9 @@ pub const NETWORK_INTERFACE: &str = "io.github.virtnet.Helper1.Network";
 pub const ERROR_PREFIX: &str = "io.github.virtnet.Helper1.Error";
 /// The polkit action every changing call needs.
 pub const POLKIT_ACTION: &str = "io.github.virtnet.manage";
+/// The polkit action a definition with raw dnsmasq options beyond the safe ones needs
+/// as well (they run as root).
+pub const POLKIT_ACTION_DNSMASQ_OPTIONS: &str = "io.github.virtnet.manage-dnsmasq-options";
 
 /// `/io/github/virtnet/Helper1/network/<uuid without dashes>`.
 pub fn network_path(uuid: &Uuid) -> OwnedObjectPath {

@@ -59,6 +59,10 @@ pub trait Network {
     #[zbus(allow_interactive_auth)]
     fn undefine(&self) -> zbus::Result<()>;
 
+    /// Whether the network starts at boot.
+    #[zbus(name = "SetAutostart", allow_interactive_auth)]
+    fn set_autostart(&self, autostart: bool) -> zbus::Result<()>;
+
     /// The definition as XML; flag 1 (`xml_flags::INACTIVE`) asks for the one the next
     /// start will use.
     #[zbus(name = "GetXMLDesc")]
@@ -86,9 +90,6 @@ pub trait Network {
 
     #[zbus(property)]
     fn autostart(&self) -> zbus::Result<bool>;
-
-    #[zbus(property)]
-    fn set_autostart(&self, autostart: bool) -> zbus::Result<()>;
 
     #[zbus(property)]
     fn bridge_name(&self) -> zbus::Result<String>;

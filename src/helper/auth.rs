@@ -1,16 +1,25 @@
 //! Who may change networks. Reading needs nothing; every change asks, about the
-//! *caller* (the message's sender), either polkit (action `io.github.virtnet.manage`)
-//! or, with `--auth root`, whether the caller is uid 0 (or one given with `--allow-uid`).
+//! *caller* (the message's sender), either polkit or, with `--auth root`, whether the
+//! caller is uid 0 (or one given with `--allow-uid`).
+//!
+//! Two polkit actions: `io.github.virtnet.manage` for every change, and
+//! `io.github.virtnet.manage-dnsmasq-options` as well for a definition whose raw
+//! `<dnsmasq:options>` go beyond the safe ones (those could make the root dnsmasq run a
+//! program or read any file). polkit may prompt only when the caller said a person can
+//! answer (the message's ALLOW_INTERACTIVE_AUTHORIZATION flag); no question waits
+//! forever (a timeout, then the check is cancelled), and nothing waits while the bus's
+//! object tree is locked: the service asks before it touches anything.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use serde::Serialize;
-use zbus::message::Header;
 use zbus::proxy::CacheProperties;
 use zbus::{Connection, Type, Variant, proxy};
 
 use super::options::AuthMode;
-use crate::dbus::{ErrorKind, HelperError, POLKIT_ACTION};
+use crate::dbus::{ErrorKind, HelperError, POLKIT_ACTION, POLKIT_ACTION_DNSMASQ_OPTIONS};
 
 /// polkit's `(sa{sv})` subject.
 #[derive(Serialize, Type)]
@@ -33,10 +42,42 @@ trait Authority {
         flags: u32,
         cancellation_id: &str,
     ) -> zbus::Result<(bool, bool, HashMap<String, String>)>;
+
+    fn cancel_check_authorization(&self, cancellation_id: &str) -> zbus::Result<()>;
 }
 
 /// polkit may ask the user to authenticate (through their session's agent).
 const ALLOW_USER_INTERACTION: u32 = 1;
+
+/// How long polkit may take: a prompt waits for a person, a check without one does not.
+const INTERACTIVE_TIMEOUT: Duration = Duration::from_secs(300);
+const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Who called: their unique bus name (polkit and the bus are asked about it) and
+/// whether they said a person can answer an authentication prompt.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub sender: String,
+    pub interactive: bool,
+}
+
+/// What a change needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Any change of networks.
+    Manage,
+    /// A definition with raw dnsmasq options beyond the safe ones.
+    ManageDnsmasqOptions,
+}
+
+impl Action {
+    fn polkit_id(self) -> &'static str {
+        match self {
+            Action::Manage => POLKIT_ACTION,
+            Action::ManageDnsmasqOptions => POLKIT_ACTION_DNSMASQ_OPTIONS,
+        }
+    }
+}
 
 pub struct Authorizer {
     mode: AuthMode,
@@ -45,36 +86,59 @@ pub struct Authorizer {
     // Proxies are made once: making one costs a round trip to the bus.
     bus: tokio::sync::OnceCell<zbus::fdo::DBusProxy<'static>>,
     polkit: tokio::sync::OnceCell<AuthorityProxy<'static>>,
+    /// Numbers the checks, for their cancellation ids.
+    checks: AtomicU64,
 }
 
 impl Authorizer {
     pub fn new(mode: AuthMode, allowed_uids: Vec<u32>) -> Self {
-        Authorizer { mode, allowed_uids, bus: tokio::sync::OnceCell::new(), polkit: tokio::sync::OnceCell::new() }
+        Authorizer {
+            mode,
+            allowed_uids,
+            bus: tokio::sync::OnceCell::new(),
+            polkit: tokio::sync::OnceCell::new(),
+            checks: AtomicU64::new(0),
+        }
     }
 
-    /// Ok if the caller of this message may `what` (a phrase such as "start network
-    /// 'lab'"); otherwise `AccessDenied` saying what was refused.
-    pub async fn check(&self, conn: &Connection, header: &Header<'_>, what: &str) -> Result<(), HelperError> {
+    /// The caller's uid, as the bus knows it.
+    pub async fn uid(&self, conn: &Connection, caller: &Caller) -> Result<u32, HelperError> {
+        let dbus = self
+            .bus
+            .get_or_try_init(|| zbus::fdo::DBusProxy::builder(conn).cache_properties(CacheProperties::No).build())
+            .await
+            .map_err(HelperError::from)?;
+        let name = zbus::names::BusName::try_from(caller.sender.as_str()).map_err(|e| {
+            HelperError::new(ErrorKind::AccessDenied, format!("the caller's bus name is not one ({e})"))
+        })?;
+        Ok(dbus.get_connection_unix_user(name).await?)
+    }
+
+    /// Ok if the caller may do `action`, described as `what` (a phrase such as "start
+    /// network 'lab'"); otherwise `AccessDenied` saying what was refused and why.
+    /// `details` go to polkit (its prompt can name the network).
+    pub async fn check(
+        &self,
+        conn: &Connection,
+        caller: &Caller,
+        action: Action,
+        what: &str,
+        details: &[(&str, &str)],
+    ) -> Result<(), HelperError> {
         let denied =
             |why: String| HelperError::new(ErrorKind::AccessDenied, format!("not authorized to {what}: {why}"));
-        let Some(sender) = header.sender() else {
-            return Err(denied("the caller has no bus name".into()));
-        };
         match self.mode {
             AuthMode::Root => {
-                let dbus = self
-                    .bus
-                    .get_or_try_init(|| {
-                        zbus::fdo::DBusProxy::builder(conn).cache_properties(CacheProperties::No).build()
-                    })
-                    .await
-                    .map_err(HelperError::from)?;
-                let uid = dbus
-                    .get_connection_unix_user(sender.clone().into())
-                    .await
-                    .map_err(|e| denied(format!("cannot tell who the caller is ({e})")))?;
-                if uid == 0 || self.allowed_uids.contains(&uid) {
+                let uid =
+                    self.uid(conn, caller).await.map_err(|e| denied(format!("cannot tell who the caller is ({e})")))?;
+                // Options that run as root are for root alone.
+                let allowed = uid == 0 || (action == Action::Manage && self.allowed_uids.contains(&uid));
+                if allowed {
                     Ok(())
+                } else if action == Action::ManageDnsmasqOptions {
+                    Err(denied(format!(
+                        "raw dnsmasq options beyond the safe ones run as root, and only root may set them under --auth root (the caller is uid {uid})"
+                    )))
                 } else {
                     Err(denied(format!(
                         "this helper runs with --auth root and only root{} may change networks (the caller is uid {uid})",
@@ -82,28 +146,50 @@ impl Authorizer {
                     )))
                 }
             }
-            AuthMode::Polkit => {
-                let authority = self
-                    .polkit
-                    .get_or_try_init(|| AuthorityProxy::builder(conn).cache_properties(CacheProperties::No).build())
-                    .await
-                    .map_err(|e| denied(format!("polkit is not reachable ({e})")))?;
-                let subject = Subject {
-                    kind: "system-bus-name",
-                    details: HashMap::from([("name", Variant::from(sender.as_str()))]),
-                };
-                let (authorized, challenge, _) = authority
-                    .check_authorization(&subject, POLKIT_ACTION, HashMap::new(), ALLOW_USER_INTERACTION, "")
-                    .await
-                    .map_err(|e| denied(format!("polkit could not be asked ({e})")))?;
-                if authorized {
-                    Ok(())
-                } else if challenge {
-                    Err(denied(format!("{POLKIT_ACTION} needs authentication, and no polkit agent answered")))
-                } else {
-                    Err(denied(format!("polkit refused the action {POLKIT_ACTION}")))
-                }
+            AuthMode::Polkit => self.ask_polkit(conn, caller, action, details).await.map_err(denied),
+        }
+    }
+
+    async fn ask_polkit(
+        &self,
+        conn: &Connection,
+        caller: &Caller,
+        action: Action,
+        details: &[(&str, &str)],
+    ) -> Result<(), String> {
+        let authority = self
+            .polkit
+            .get_or_try_init(|| AuthorityProxy::builder(conn).cache_properties(CacheProperties::No).build())
+            .await
+            .map_err(|e| format!("polkit is not reachable ({e})"))?;
+        let subject = Subject {
+            kind: "system-bus-name",
+            details: HashMap::from([("name", Variant::from(caller.sender.as_str()))]),
+        };
+        let id = action.polkit_id();
+        let cancellation = format!("virtnetd-{}", self.checks.fetch_add(1, Ordering::Relaxed));
+        let (flags, timeout) =
+            if caller.interactive { (ALLOW_USER_INTERACTION, INTERACTIVE_TIMEOUT) } else { (0, CHECK_TIMEOUT) };
+        let details: HashMap<&str, &str> = details.iter().copied().collect();
+        let asked = authority.check_authorization(&subject, id, details, flags, &cancellation);
+        let (authorized, challenge, _) = match tokio::time::timeout(timeout, asked).await {
+            Ok(answer) => answer.map_err(|e| format!("polkit could not be asked ({e})"))?,
+            Err(_) => {
+                // Nobody answered (an agent left open): stop the question, refuse.
+                let _ = authority.cancel_check_authorization(&cancellation).await;
+                return Err(format!("{id} was not granted within {} s", timeout.as_secs()));
             }
+        };
+        if authorized {
+            Ok(())
+        } else if challenge && !caller.interactive {
+            Err(format!(
+                "{id} needs authentication, and the caller did not allow an authentication prompt (ALLOW_INTERACTIVE_AUTHORIZATION)"
+            ))
+        } else if challenge {
+            Err(format!("{id} needs authentication, and no polkit agent answered"))
+        } else {
+            Err(format!("polkit refused the action {id}"))
         }
     }
 }

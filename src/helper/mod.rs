@@ -107,7 +107,8 @@ async fn run(options: Options) -> Result<(), String> {
     };
     let conn = builder.build().await.map_err(|e| format!("cannot connect to the bus {}: {e}", options.bus))?;
 
-    let service = Service::new(store, datapath, Authorizer::new(options.auth, options.allow_uid.clone()), conn.clone());
+    let auth = Authorizer::new(options.auth, options.allow_uid.clone());
+    let service = Service::new(store, datapath, auth, objects::Bus::new(conn.clone()));
     let server = conn.object_server();
     server.at(ROOT_PATH, ObjectManager).await.map_err(|e| e.to_string())?;
     server.at(ROOT_PATH, ManagerObject::new(service.clone())).await.map_err(|e| e.to_string())?;

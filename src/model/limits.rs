@@ -28,6 +28,10 @@ pub const MAX_DNSMASQ_OPTIONS: usize = 1024;
 /// Tags of a `<vlan>`.
 pub const MAX_VLAN_TAGS: usize = 4096;
 
+/// Longest file-name stem of a network's files (its name, escaped): a file name has at
+/// most 255 bytes, and the longest suffix added is `.addnhosts`.
+pub const MAX_FILE_STEM_BYTES: usize = 200;
+
 /// Problems listed for one definition; the rest are counted in a last line.
 pub const MAX_PROBLEMS: usize = 1000;
 

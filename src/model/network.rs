@@ -148,3 +148,69 @@ impl Network {
         self.ips.iter().filter_map(IpDef::subnet).any(|net| net.contains(addr))
     }
 }
+
+impl Network {
+    /// The raw dnsmasq options beyond the safe ones (see
+    /// [`SAFE_DNSMASQ_OPTIONS`](super::syntax::SAFE_DNSMASQ_OPTIONS)), by option name.
+    pub fn unsafe_dnsmasq_options(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .dnsmasq_options
+            .iter()
+            .filter(|o| !super::syntax::is_safe_dnsmasq_option(o))
+            .map(|o| super::syntax::dnsmasq_option_name(o))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+}
+
+/// The file-name stem of a network's dnsmasq files: the name with XML's special
+/// characters escaped, as libvirt does (`default"x` → `default&quot;x`); the files are
+/// created under that name too, so dnsmasq finds them, and no quote reaches its
+/// configuration. Unlike libvirt, the characters dnsmasq's configuration syntax would
+/// cut a line at or mangle (white space, `#`, `\\`) are written as `%XX`, and so is `%`
+/// in such a name: `lab #2` → `lab%20%232`, whose pid file line dnsmasq reads whole.
+pub fn file_stem(name: &str) -> String {
+    let mut xml = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '&' => xml.push_str("&amp;"),
+            '<' => xml.push_str("&lt;"),
+            '>' => xml.push_str("&gt;"),
+            '"' => xml.push_str("&quot;"),
+            '\'' => xml.push_str("&apos;"),
+            c => xml.push(c),
+        }
+    }
+    let cut = |c: char| c.is_whitespace() || c == '#' || c == '\\';
+    if !xml.chars().any(cut) {
+        return xml;
+    }
+    let mut safe = String::with_capacity(xml.len() * 2);
+    for c in xml.chars() {
+        if cut(c) || c == '%' {
+            let mut bytes = [0u8; 4];
+            for byte in c.encode_utf8(&mut bytes).bytes() {
+                safe.push_str(&format!("%{byte:02X}"));
+            }
+        } else {
+            safe.push(c);
+        }
+    }
+    safe
+}
+
+#[cfg(test)]
+mod stem_tests {
+    use super::file_stem;
+
+    #[test]
+    fn file_stems_escape_like_libvirt_and_keep_dnsmasq_lines_whole() {
+        assert_eq!(file_stem("default\"with\"quotes\""), "default&quot;with&quot;quotes&quot;");
+        assert_eq!(file_stem("lab"), "lab");
+        assert_eq!(file_stem("100%"), "100%");
+        assert_eq!(file_stem("lab #2"), "lab%20%232");
+        assert_eq!(file_stem("a\\b 5%"), "a%5Cb%205%25");
+    }
+}

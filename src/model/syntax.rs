@@ -94,6 +94,127 @@ pub fn dnsmasq_option(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Characters that do not show, or change how the text around them shows: Unicode's
+/// format characters (general category Cf: zero-width spaces and joiners, the
+/// bidirectional controls, the byte-order mark, tags) and the line and paragraph
+/// separators (Zl, Zp). `default\u{200B}` looks like `default`.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// The dnsmasq options a definition may carry with the ordinary `manage` right: they
+/// shape DNS answers, DHCP offers and logging, and none of them names a file, a
+/// program, a user, an interface or an address to bind (dnsmasq reads its configuration
+/// as root). Anything else (`dhcp-script`, `conf-file`, `addn-hosts`, `interface`, an
+/// option this list does not know) needs the separate right
+/// `io.github.virtnet.manage-dnsmasq-options`.
+pub const SAFE_DNSMASQ_OPTIONS: &[&str] = &[
+    "address",
+    "alias",
+    "all-servers",
+    "bogus-nxdomain",
+    "bogus-priv",
+    "caa-record",
+    "cache-size",
+    "cname",
+    "dhcp-authoritative",
+    "dhcp-boot",
+    "dhcp-broadcast",
+    "dhcp-circuitid",
+    "dhcp-client-update",
+    "dhcp-fqdn",
+    "dhcp-generate-names",
+    "dhcp-host",
+    "dhcp-ignore",
+    "dhcp-ignore-names",
+    "dhcp-lease-max",
+    "dhcp-mac",
+    "dhcp-match",
+    "dhcp-name-match",
+    "dhcp-no-override",
+    "dhcp-option",
+    "dhcp-option-force",
+    "dhcp-rapid-commit",
+    "dhcp-remoteid",
+    "dhcp-reply-delay",
+    "dhcp-sequential-ip",
+    "dhcp-subscrid",
+    "dhcp-ttl",
+    "dhcp-userclass",
+    "dhcp-vendorclass",
+    "dns-forward-max",
+    "dns-rr",
+    "domain",
+    "domain-needed",
+    "edns-packet-max",
+    "enable-ra",
+    "filterwin2k",
+    "host-record",
+    "local",
+    "local-ttl",
+    "localise-queries",
+    "log-dhcp",
+    "log-queries",
+    "max-cache-ttl",
+    "max-ttl",
+    "min-cache-ttl",
+    "mx-host",
+    "mx-target",
+    "naptr-record",
+    "neg-ttl",
+    "no-hosts",
+    "no-negcache",
+    "no-ping",
+    "ptr-record",
+    "quiet-dhcp",
+    "quiet-dhcp6",
+    "quiet-ra",
+    "ra-param",
+    "rebind-domain-ok",
+    "rebind-localhost-ok",
+    "rev-server",
+    "server",
+    "srv-host",
+    "stop-dns-rebind",
+    "strict-order",
+    "synth-domain",
+    "tag-if",
+    "txt-record",
+];
+
+/// The option a dnsmasq line sets (`dhcp-script=/x` → `dhcp-script`).
+pub fn dnsmasq_option_name(value: &str) -> &str {
+    value.split('=').next().unwrap_or_default().trim()
+}
+
+/// Is this dnsmasq line one of the [`SAFE_DNSMASQ_OPTIONS`]?
+pub fn is_safe_dnsmasq_option(value: &str) -> bool {
+    SAFE_DNSMASQ_OPTIONS.contains(&dnsmasq_option_name(value))
+}
+
 /// A DHCPv6 client DUID as libvirt writes it: hex bytes separated by colons.
 pub fn duid(value: &str) -> Result<(), String> {
     let ok = value.split(':').count() >= 2
@@ -109,6 +230,7 @@ pub fn duid(value: &str) -> Result<(), String> {
 pub fn describe_char(c: char) -> String {
     match c {
         '\n' => "a newline".into(),
+        c if is_invisible(c) => format!("the invisible character U+{:04X}", u32::from(c)),
         '\r' => "a carriage return".into(),
         '\t' => "a tab".into(),
         ' ' => "a space".into(),

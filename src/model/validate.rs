@@ -10,6 +10,7 @@ use ipnetwork::IpNetwork;
 use super::dns::Dns;
 use super::forward::{Forward, ForwardMode};
 use super::ip::{Dhcp, IpDef, Route};
+use super::limits;
 use super::network::Network;
 use super::overlap::{earlier_overlapping_range, first_overlapping_subnet};
 use super::problem::{Collector, Problem, join, join_indexed};
@@ -95,6 +96,26 @@ pub(crate) fn check(net: &Network) -> Collector {
 }
 
 fn check_name(c: &mut Checker, name: &str) {
+    if let Some(ch) = name.chars().find(|ch| syntax::is_invisible(*ch)) {
+        c.report(
+            "name",
+            format!(
+                "'{}' contains {}, which does not show; a name must look like what it is",
+                name.escape_debug(),
+                syntax::describe_char(ch)
+            ),
+        );
+    }
+    let stem = super::network::file_stem(name).len();
+    if stem > limits::MAX_FILE_STEM_BYTES && name.len() <= MAX_NAME_BYTES {
+        c.report(
+            "name",
+            format!(
+                "escaped for its file names, the name takes {stem} bytes; at most {} fit (each quote or <, >, & takes 4 to 6)",
+                limits::MAX_FILE_STEM_BYTES
+            ),
+        );
+    }
     if name.is_empty() {
         c.report("name", "a network needs a name");
         return;

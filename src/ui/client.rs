@@ -9,8 +9,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use zbus::fdo::{DBusProxy, ObjectManagerProxy};
 use zbus::message::Type as MessageType;
-use zbus::proxy::{CacheProperties, MethodFlags};
-use zbus::{Connection, MatchRule, MessageStream, OwnedObjectPath, OwnedVariant, Variant};
+use zbus::proxy::CacheProperties;
+use zbus::{Connection, MatchRule, MessageStream, OwnedObjectPath, OwnedVariant};
 
 use crate::dbus::proxy::{ManagerProxy, NetworkProxy};
 use crate::dbus::summary::{NetworkSummary, all_networks};
@@ -71,16 +71,7 @@ impl Client {
     }
 
     pub async fn set_autostart(&self, path: String, on: bool) -> Result<(), HelperError> {
-        // Properties.Set by hand: the generated setter cannot allow interactive auth.
-        let properties = zbus::Proxy::new(&self.conn, BUS_NAME, path, "org.freedesktop.DBus.Properties").await?;
-        properties
-            .call_with_flags::<_, _, ()>(
-                "Set",
-                MethodFlags::ALLOW_INTERACTIVE_AUTH,
-                &(NETWORK_INTERFACE, "Autostart", Variant::from(on)),
-            )
-            .await?;
-        Ok(())
+        Ok(self.network(&path).await?.set_autostart(on).await?)
     }
 
     /// The definition the next start will use.

@@ -123,6 +123,21 @@ impl Sandbox {
         &self.env["SANDBOX_NETNS"]
     }
 
+    /// dnsmasq processes started with a configuration of this sandbox.
+    #[allow(dead_code)] // not every test binary counts them
+    pub fn dnsmasq_processes(&self) -> Vec<u32> {
+        let marker = format!("--conf-file={}", self.dir.path().display());
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                process_alive(*pid)
+                    && std::fs::read(format!("/proc/{pid}/cmdline"))
+                        .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&marker))
+            })
+            .collect()
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }

@@ -40,24 +40,7 @@ impl Paths {
     }
 }
 
-/// The file-name stem of a network's dnsmasq files: the name with XML's special
-/// characters escaped, as libvirt does (`default"x` → `default&quot;x`). The files are
-/// created under that name too, so dnsmasq finds them, and no quote reaches its
-/// configuration.
-pub fn file_stem(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::model::network::file_stem;
 
 /// The three files' contents.
 #[derive(Clone, Debug, PartialEq, Eq)]
