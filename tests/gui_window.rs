@@ -33,6 +33,14 @@ fn the_window_starts_stops_edits_and_deletes_as_the_helper_confirms() {
         .output()
         .unwrap();
     assert!(define.status.success(), "{}", String::from_utf8_lossy(&define.stderr));
+    // A name another user chose, which would be markup if the window took it as such.
+    let marked = sandbox.path("marked.xml");
+    std::fs::write(&marked, "<network><name>&lt;b&gt;bold&amp;co</name><bridge name='vnmarked'/></network>").unwrap();
+    let define = Command::new(env!("CARGO_BIN_EXE_virtnet"))
+        .args(["-c", sandbox.address(), "net-define", marked.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(define.status.success(), "{}", String::from_utf8_lossy(&define.stderr));
 
     let dir = sandbox.dir.path().to_str().unwrap();
     let stop_helper = format!(

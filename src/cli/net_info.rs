@@ -3,6 +3,7 @@
 use super::context::{Context, NetworkArg};
 use super::session::{CliResult, call};
 use crate::i18n::gettext;
+use crate::model::syntax::shown_text;
 
 pub async fn run(cx: &Context, args: &NetworkArg) -> CliResult<()> {
     let network = cx.session.network(&args.network).await?;
@@ -16,6 +17,7 @@ pub async fn run(cx: &Context, args: &NetworkArg) -> CliResult<()> {
         (gettext("Bridge:"), call(network.bridge_name().await)?),
     ];
     for (label, value) in lines {
+        let value = shown_text(&value);
         println!("{label}{}{value}", " ".repeat(16usize.saturating_sub(label.chars().count())));
     }
     println!();

@@ -6,6 +6,7 @@ use super::table;
 use crate::dbus::list_flags;
 use crate::dbus::summary::all_networks;
 use crate::i18n::gettext;
+use crate::model::syntax::shown_text;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -72,7 +73,7 @@ pub async fn run(cx: &Context, args: &Args) -> CliResult<()> {
         println!("{json}");
     } else if (args.name || args.uuid) && !args.table {
         for n in &networks {
-            println!("{}", if args.name { &n.name } else { &n.uuid });
+            println!("{}", shown_text(if args.name { &n.name } else { &n.uuid }));
         }
         println!();
     } else {

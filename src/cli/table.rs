@@ -1,8 +1,14 @@
 //! virsh's table layout: a header, a line of dashes two longer than the widest row
 //! could be, each cell padded to its column's width with three spaces between columns
 //! (the last one not padded), one space before each line, and an empty line after.
+//! Cells carry names from guests and other users: control and bidi characters are
+//! shown as U+FFFD, so no cell can move the cursor, retitle the terminal or reorder a
+//! line.
+
+use crate::model::syntax::shown_text;
 
 pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows.iter().map(|row| row.iter().map(|cell| shown_text(cell)).collect()).collect();
     let widths: Vec<usize> = headers
         .iter()
         .enumerate()
@@ -23,7 +29,7 @@ pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
     let header = line(headers.to_vec());
     let full_width = 1 + widths.iter().sum::<usize>() + 3 * widths.len().saturating_sub(1);
     let mut out = format!("{header}\n{}\n", "-".repeat(full_width + 2));
-    for row in rows {
+    for row in &rows {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
         out.push('\n');
     }
@@ -34,6 +40,15 @@ pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_cannot_drive_the_terminal() {
+        let rows = vec![vec!["<b>x</b>&\u{1b}]0;pwned\u{7}".to_owned(), "a\u{202e}b\u{9b}c\u{7f}".to_owned()]];
+        let out = render(&["Hostname", "Other"], &rows);
+        assert!(out.contains("<b>x</b>&\u{fffd}]0;pwned\u{fffd}"), "{out}");
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(out.contains("a\u{fffd}b\u{fffd}c\u{fffd}"), "{out}");
+    }
 
     #[test]
     fn matches_virsh() {

@@ -227,6 +227,13 @@ pub fn duid(value: &str) -> Result<(), String> {
 }
 
 /// Characters named so that invisible ones show up in messages.
+/// Text from guests or other users, made safe to show on a terminal or in a window:
+/// control characters (C0, C1, DEL) and the invisible format characters (bidi
+/// controls that could make it read as something else) become U+FFFD.
+pub fn shown_text(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() || is_invisible(c) { '\u{fffd}' } else { c }).collect()
+}
+
 pub fn describe_char(c: char) -> String {
     match c {
         '\n' => "a newline".into(),

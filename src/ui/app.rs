@@ -506,7 +506,8 @@ fn unreachable_text(link: &Link) -> String {
     gettext(
         "The virtual network service is not running or cannot be reached ({why}). Start it with “sudo systemctl start virtnetd”. This window connects by itself as soon as it is there.",
     )
-    .replace("{why}", why)
+    // A status page's description is markup: the reason comes from elsewhere.
+    .replace("{why}", &glib::markup_escape_text(why))
 }
 
 /// The header's menu button; `primary`: the one F10 opens.

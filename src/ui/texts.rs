@@ -57,16 +57,7 @@ pub fn names(names: &[String]) -> String {
     }
 }
 
-/// Text from guests or other users, made safe to show: control characters (C0, C1,
-/// DEL) and the bidirectional controls that could make it read as something else
-/// become U+FFFD.
-pub fn shown_text(text: &str) -> String {
-    let unsafe_char = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    text.chars().map(|c| if unsafe_char(c) { '\u{fffd}' } else { c }).collect()
-}
+pub use crate::model::syntax::shown_text;
 
 /// What a failed call means, for a dialog: a heading naming what was tried, and the
 /// helper's own message (with what to do when it is a matter of permission).

@@ -28,6 +28,12 @@ def steps(app):
         fail(f"lab's row says {texts!r}")
     step("the list shows every network with state, mode and subnet")
 
+    # Names are text, never markup: "<b>bold&co" shows as typed, in the list and the details.
+    listing, index, _ = wait_for("the row of <b>bold&co", lambda: row_of(app, "<b>bold&co"))
+    listing.querySelection().selectChild(index)
+    wait_for("its details titled <b>bold&co", lambda: find(app, "label", "<b>bold&co") and find(app, "push button", "Start"))
+    step("a network named <b>bold&co shows its name literally")
+
     # Select lab: the details show it.
     listing, index, _ = row_of(app, "lab")
     listing.querySelection().selectChild(index)

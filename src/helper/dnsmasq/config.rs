@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use ipnetwork::IpNetwork;
 
+use super::leases::MAX_LEASES;
 use crate::model::ip::{DhcpHost, IpDef};
 use crate::model::subnet::ptr_domain;
 use crate::model::values::{Family, Lease, LeaseUnit};
@@ -48,6 +49,8 @@ pub struct Files {
     pub conf: String,
     pub hostsfile: String,
     pub addnhosts: String,
+    /// The `dhcp-lease-max` written (0: no DHCP), which the lease script holds to too.
+    pub lease_max: u64,
 }
 
 fn wants_dns(network: &Network) -> bool {
@@ -271,8 +274,11 @@ pub fn render(network: &Network, paths: &Paths) -> Files {
             }
         }
     }
+    // libvirt writes the ranges' size; an IPv6 range's is astronomic, so virtnet stops
+    // at MAX_LEASES, which any IPv4 range of a /16 still fits under.
+    let lease_max = u64::try_from(lease_max).unwrap_or(u64::MAX).min(MAX_LEASES);
     if lease_max > 0 {
-        line(&mut c, &format!("dhcp-lease-max={}", u32::try_from(lease_max).unwrap_or(u32::MAX)));
+        line(&mut c, &format!("dhcp-lease-max={lease_max}"));
     }
     if ipv4.is_some_and(IpDef::has_dhcp) || ipv6.is_some() {
         line(&mut c, &format!("dhcp-hostsfile={}", paths.hostsfile.display()));
@@ -305,7 +311,7 @@ pub fn render(network: &Network, paths: &Paths) -> Files {
     if !hostsfile.is_empty() {
         hostsfile.push('\n');
     }
-    Files { conf: c, hostsfile, addnhosts }
+    Files { conf: c, hostsfile, addnhosts, lease_max }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use tokio::process::Command;
 use tracing::warn;
 
 use super::config::{self, Paths};
-use super::leases::{BRIDGE_ENV, LEASES_DIR_ENV, leases_file};
+use super::leases::{BRIDGE_ENV, LEASE_MAX_ENV, LEASES_DIR_ENV, leases_file};
 use crate::dbus::{ErrorKind, HelperError};
 use crate::helper::fsutil::{remove_if_exists, replace};
 use crate::model::Network;
@@ -75,6 +75,7 @@ impl Dnsmasq {
             .arg(format!("--dhcp-script={}", self.lease_script.display()))
             .env(LEASES_DIR_ENV, &self.dir)
             .env(BRIDGE_ENV, network.bridge.name.as_deref().unwrap_or_default())
+            .env(LEASE_MAX_ENV, lease_max(&files).to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -178,4 +179,11 @@ impl Process {
             self.exited().await;
         }
     }
+}
+
+/// The most leases this dnsmasq hands out: its `dhcp-lease-max`, or dnsmasq's default
+/// (1000) when the files name none (static hosts only).
+fn lease_max(files: &config::Files) -> u64 {
+    const DNSMASQ_DEFAULT_LEASE_MAX: u64 = 1000;
+    if files.lease_max > 0 { files.lease_max } else { DNSMASQ_DEFAULT_LEASE_MAX }
 }

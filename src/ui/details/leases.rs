@@ -29,8 +29,11 @@ impl LeasesSection {
         }
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         for lease in leases {
-            let name = if lease.hostname.is_empty() { gettext("Unnamed guest") } else { lease.hostname.clone() };
+            // A guest names itself: shown as text, never as markup or control codes.
+            let name =
+                if lease.hostname.is_empty() { gettext("Unnamed guest") } else { texts::shown_text(&lease.hostname) };
             let row = adw::ActionRow::builder()
+                .use_markup(false)
                 .title(&name)
                 .subtitle(format!("{} · {}", lease.mac, texts::expiry(lease.expiry, now)))
                 .build();
