@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use tracing::warn;
 
-use super::fsutil::{atomic_write, remove_if_exists, replace, sync_dir};
+use super::fsutil::{atomic_write, remove_if_exists, replace, replace_symlink, sync_dir};
 use crate::model::Network;
 
 /// Marks a config folder virtnet has set up (so `default` is created only once).
@@ -106,10 +106,11 @@ impl Store {
 
     pub fn set_autostart(&self, name: &str, on: bool) -> io::Result<()> {
         let link = self.autostart_link(name);
-        remove_if_exists(&link).map_err(|e| io_context("cannot remove", &link, e))?;
         if on {
-            std::os::unix::fs::symlink(self.definition_path(name), &link)
-                .map_err(|e| io_context("cannot create", &link, e))?;
+            // Replaced, never removed first: a crash in between cannot lose the flag.
+            replace_symlink(&self.definition_path(name), &link).map_err(|e| io_context("cannot create", &link, e))?;
+        } else {
+            remove_if_exists(&link).map_err(|e| io_context("cannot remove", &link, e))?;
         }
         sync_dir(&self.autostart_dir())
     }

@@ -7,7 +7,7 @@ use tracing::warn;
 use uuid::Uuid;
 use zbus::OwnedObjectPath;
 
-use super::{Service, log_result, storage};
+use super::{Service, log_result, not_found_any, storage};
 use crate::dbus::{ErrorKind, HelperError, NetworkEvent};
 use crate::helper::auth::{Action, Caller};
 use crate::helper::registry::{NetState, Slot};
@@ -255,6 +255,9 @@ impl Service {
         let before = slot.state();
         let name = before.name().to_owned();
         let result = async {
+            if !before.exists() {
+                return Err(not_found_any());
+            }
             if before.config.is_none() {
                 return Err(HelperError::new(
                     ErrorKind::NotPersistent,
@@ -280,6 +283,9 @@ impl Service {
         let before = slot.state();
         let name = before.name().to_owned();
         let result = async {
+            if !before.exists() {
+                return Err(not_found_any());
+            }
             if before.config.is_none() {
                 return Err(HelperError::new(
                     ErrorKind::NotPersistent,

@@ -166,8 +166,10 @@ impl Service {
     /// Records the state after an operation: a network that still exists gets its new
     /// state and PropertiesChanged; one that is neither defined nor running is removed.
     async fn settle(&self, slot: &Arc<Slot>, before: &NetState, after: NetState) {
+        // Set even when the network goes: a call that holds this slot and waits for
+        // its lock must find it gone, not act on the old name.
+        slot.set_state(after.clone());
         if after.exists() {
-            slot.set_state(after.clone());
             self.bus.properties_changed(slot, &before.properties(), &after.properties()).await;
         } else {
             self.registry.remove(&slot.uuid);
