@@ -16,7 +16,10 @@ pub async fn run(cx: &Context, args: &NetworkArg) -> CliResult<()> {
         (gettext("Autostart:"), yes_no(call(network.autostart().await)?)),
         (gettext("Bridge:"), call(network.bridge_name().await)?),
     ];
-    for (label, value) in lines {
+    let degraded = call(network.degraded().await)?;
+    // virsh's lines, and one more only when something is wrong.
+    let extra = (!degraded.is_empty()).then(|| (gettext("Degraded:"), degraded));
+    for (label, value) in lines.into_iter().chain(extra) {
         let value = shown_text(&value);
         println!("{label}{}{value}", " ".repeat(16usize.saturating_sub(label.chars().count())));
     }

@@ -96,4 +96,8 @@ pub trait Network {
 
     #[zbus(property)]
     fn forward_mode(&self) -> zbus::Result<String>;
+
+    /// Why the running network does not work as defined, or empty.
+    #[zbus(property)]
+    fn degraded(&self) -> zbus::Result<String>;
 }

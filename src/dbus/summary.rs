@@ -20,6 +20,8 @@ pub struct NetworkSummary {
     pub autostart: bool,
     pub bridge: String,
     pub forward_mode: String,
+    /// Why the running network does not work as defined, or empty.
+    pub degraded: String,
 }
 
 impl NetworkSummary {
@@ -36,6 +38,7 @@ impl NetworkSummary {
             autostart: flag("Autostart")?,
             bridge: text("BridgeName").unwrap_or_default(),
             forward_mode: text("ForwardMode").unwrap_or_default(),
+            degraded: text("Degraded").unwrap_or_default(),
         })
     }
 }

@@ -227,6 +227,13 @@ impl NetworkObject {
     async fn forward_mode(&self) -> String {
         self.slot.state().properties().forward_mode
     }
+
+    /// Why the running network does not work as defined (its dnsmasq kept dying and was
+    /// given up on), or empty while it does.
+    #[zbus(property)]
+    async fn degraded(&self) -> String {
+        self.slot.state().properties().degraded
+    }
 }
 
 /// What the service tells clients: network objects appearing and going, and the
@@ -301,6 +308,9 @@ impl Bus {
         }
         if before.forward_mode != after.forward_mode {
             sent = sent.and(network.forward_mode_changed(emitter).await);
+        }
+        if before.degraded != after.degraded {
+            sent = sent.and(network.degraded_changed(emitter).await);
         }
         if let Err(e) = sent {
             warn!(network = %after.name, "cannot emit PropertiesChanged: {e}");

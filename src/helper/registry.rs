@@ -23,6 +23,9 @@ pub struct NetState {
     /// The definition it runs with (`None`: inactive).
     pub live: Option<Arc<Network>>,
     pub autostart: bool,
+    /// Why the running network does not work as defined (its dnsmasq was given up on);
+    /// `None` while it does. Cleared by every start and stop.
+    pub degraded: Option<String>,
 }
 
 /// The values of the D-Bus properties, derived from a [`NetState`].
@@ -34,6 +37,7 @@ pub struct Properties {
     pub autostart: bool,
     pub bridge_name: String,
     pub forward_mode: String,
+    pub degraded: String,
 }
 
 impl NetState {
@@ -59,6 +63,7 @@ impl NetState {
             autostart: self.autostart && self.config.is_some(),
             bridge_name: current.and_then(|n| n.bridge.name.clone()).unwrap_or_default(),
             forward_mode: current.map_or("none", |n| n.mode().as_str()).to_owned(),
+            degraded: self.degraded.clone().filter(|_| self.live.is_some()).unwrap_or_default(),
         }
     }
 

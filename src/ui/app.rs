@@ -405,6 +405,7 @@ impl App {
             path: summary.path.clone(),
             name: summary.name.clone(),
             active: summary.active,
+            degraded: !summary.degraded.is_empty(),
             subtitle: texts::subtitle(summary, guests),
             subnets,
         })
@@ -486,6 +487,9 @@ fn apply_changes(summary: &mut NetworkSummary, changed: &HashMap<String, zbus::O
     }
     if let Some(mode) = text("ForwardMode") {
         summary.forward_mode = mode;
+    }
+    if let Some(degraded) = text("Degraded") {
+        summary.degraded = degraded;
     }
     if let Some(active) = flag("Active") {
         summary.active = active;

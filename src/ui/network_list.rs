@@ -21,6 +21,8 @@ pub struct NetworkRow {
     pub path: String,
     pub name: String,
     pub active: bool,
+    /// Running, but not as defined (the helper gave up on its dnsmasq).
+    pub degraded: bool,
     /// `Active · NAT · 2 guests`.
     pub subtitle: String,
     /// `192.168.122.0/24, fd00::/64`: on a line of its own, wrapped only between subnets.
@@ -105,10 +107,12 @@ impl RelmListItem for NetworkRow {
         let state = crate::ui::texts::state(self.active);
         widgets.state.set_tooltip_text(Some(&state));
         a11y::set_label(&widgets.state, &state);
-        if self.active {
-            widgets.state.add_css_class("active");
-        } else {
-            widgets.state.remove_css_class("active");
+        for (class, on) in [("active", self.active && !self.degraded), ("degraded", self.active && self.degraded)] {
+            if on {
+                widgets.state.add_css_class(class);
+            } else {
+                widgets.state.remove_css_class(class);
+            }
         }
     }
 }

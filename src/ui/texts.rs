@@ -33,6 +33,9 @@ pub fn subnets(network: &Network) -> String {
 /// A list row's second line: `Active · NAT · 2 guests` (guests only when there are).
 pub fn subtitle(summary: &NetworkSummary, guests: usize) -> String {
     let mut parts = vec![state(summary.active), mode(&summary.forward_mode)];
+    if summary.active && !summary.degraded.is_empty() {
+        parts.push(gettext("DHCP and DNS stopped"));
+    }
     if guests > 0 {
         parts.push(gettextrs::ngettext("{n} guest", "{n} guests", guests as u32).replace("{n}", &guests.to_string()));
     }
@@ -122,6 +125,8 @@ mod tests {
             NetworkSummary { name: "lab".into(), active: true, forward_mode: "nat".into(), ..Default::default() };
         assert_eq!(subtitle(&summary, 0), "Active · NAT");
         assert_eq!(subtitle(&summary, 2), "Active · NAT · 2 guests");
+        let degraded = NetworkSummary { degraded: "dnsmasq stopped".into(), ..summary.clone() };
+        assert_eq!(subtitle(&degraded, 0), "Active · NAT · DHCP and DNS stopped");
         let net = Network::from_xml(
             "<network><name>lab</name><ip address='10.0.0.1' prefix='24'/><ip family='ipv6' address='fd00::1' prefix='64'/></network>",
         )

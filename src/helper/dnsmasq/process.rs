@@ -5,8 +5,9 @@
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use rustix::event::{PollFd, PollFlags, poll};
 use rustix::process::{Pid, PidfdFlags, Signal, pidfd_open, pidfd_send_signal};
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
@@ -81,37 +82,49 @@ impl Dnsmasq {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let child = command.spawn().map_err(|e| failed(name, format!("cannot run dnsmasq ({e}); is it installed?")))?;
-        let output = tokio::time::timeout(START_TIMEOUT, child.wait_with_output())
-            .await
-            .map_err(|_| failed(name, "did not finish starting within 10 s"))?
-            .map_err(|e| failed(name, e))?;
-        if !output.status.success() {
-            let message = String::from_utf8_lossy(&output.stderr).trim().replace('\n', "; ");
-            self.remove_files(name);
-            return Err(failed(name, if message.is_empty() { format!("exited ({})", output.status) } else { message }));
-        }
-        match self.find(name) {
-            Some(process) => Ok(process),
-            None => {
-                self.remove_files(name);
-                Err(failed(name, "started but wrote no pid file"))
+        let waited = tokio::time::timeout(START_TIMEOUT, child.wait_with_output()).await;
+        let result = match waited {
+            Err(_) => Err(failed(name, "did not finish starting within 10 s")),
+            Ok(Err(e)) => Err(failed(name, e)),
+            Ok(Ok(output)) if !output.status.success() => {
+                let message = String::from_utf8_lossy(&output.stderr).trim().replace('\n', "; ");
+                Err(failed(name, if message.is_empty() { format!("exited ({})", output.status) } else { message }))
             }
+            Ok(Ok(_)) => self.find(name).ok_or_else(|| failed(name, "started but wrote no pid file")),
+        };
+        if result.is_err() {
+            self.kill_strays(name);
+            self.remove_files(name);
         }
+        result
     }
 
-    /// The running dnsmasq of a network, found by its pid file and checked to be ours
-    /// (a PID read from a file may have been reused by another program).
+    /// The running dnsmasq of a network, found by its pid file. A PID read from a file
+    /// may have been reused, and anyone can start a process whose arguments look like
+    /// ours: the process is held by a pidfd first (so the PID cannot change hands while
+    /// it is looked at), then it must run the dnsmasq program, as root or dnsmasq's
+    /// user, with this network's configuration, and still be running after the checks.
     pub fn find(&self, network_name: &str) -> Option<Process> {
         let paths = self.paths(network_name);
         let pidfile = paths.pidfile?;
         let pid: i32 = std::fs::read_to_string(&pidfile).ok()?.trim().parse().ok()?;
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-        let ours = format!("--conf-file={}", paths.conf.display());
-        if !cmdline.split(|b| *b == 0).any(|arg| arg == ours.as_bytes()) {
-            return None;
+        let process = Process::held(pid)?;
+        process.is_dnsmasq_with(&paths.conf).then_some(process)
+    }
+
+    /// Kills every dnsmasq running with this network's configuration: after a start
+    /// that failed half-way, nothing of it may keep running untracked.
+    fn kill_strays(&self, network_name: &str) {
+        let conf = self.paths(network_name).conf;
+        let Ok(entries) = std::fs::read_dir("/proc") else { return };
+        for pid in entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok()) {
+            if let Some(process) = Process::held(pid)
+                && process.is_dnsmasq_with(&conf)
+            {
+                warn!(network = network_name, pid, "ending a dnsmasq left by a failed start");
+                let _ = pidfd_send_signal(&process.pidfd, Signal::KILL);
+            }
         }
-        let pidfd = pidfd_open(Pid::from_raw(pid)?, PidfdFlags::empty()).ok()?;
-        Some(Process { pid, pidfd })
     }
 
     /// Stops the network's dnsmasq (if it runs) and removes its files and leases.
@@ -145,9 +158,41 @@ impl Dnsmasq {
 pub struct Process {
     pub pid: i32,
     pidfd: OwnedFd,
+    /// When it was found running (for an adopted one: when it was adopted).
+    pub since: Instant,
 }
 
 impl Process {
+    /// The process of this PID, held by a pidfd; `None` if there is none.
+    fn held(pid: i32) -> Option<Process> {
+        let pidfd = pidfd_open(Pid::from_raw(pid)?, PidfdFlags::empty()).ok()?;
+        Some(Process { pid, pidfd, since: Instant::now() })
+    }
+
+    /// Runs the dnsmasq program as root or dnsmasq's user with `conf`, and (checked
+    /// last, through the pidfd) has not exited meanwhile, so /proc spoke of this very
+    /// process.
+    fn is_dnsmasq_with(&self, conf: &Path) -> bool {
+        let proc_dir = PathBuf::from(format!("/proc/{}", self.pid));
+        let ours = format!("--conf-file={}", conf.display());
+        let argv_ours = std::fs::read(proc_dir.join("cmdline"))
+            .is_ok_and(|cmdline| cmdline.split(|b| *b == 0).any(|arg| arg == ours.as_bytes()));
+        let program_ours =
+            std::fs::read_link(proc_dir.join("exe")).is_ok_and(|exe| exe.file_name().is_some_and(|n| n == "dnsmasq"));
+        let uid_ours = std::fs::read_to_string(proc_dir.join("status"))
+            .ok()
+            .and_then(|status| real_uid(&status))
+            .is_some_and(|uid| uid == 0 || dnsmasq_uids().contains(&uid));
+        argv_ours && program_ours && uid_ours && !self.has_exited()
+    }
+
+    /// Whether the process has ended (its pidfd is readable), without waiting.
+    fn has_exited(&self) -> bool {
+        let mut fds = [PollFd::new(&self.pidfd, PollFlags::IN)];
+        let now = rustix::event::Timespec { tv_sec: 0, tv_nsec: 0 };
+        poll(&mut fds, Some(&now)).map_or(true, |ready| ready > 0)
+    }
+
     /// Resolves when the process has exited.
     pub async fn exited(&self) {
         let Ok(fd) = self.pidfd.try_clone() else { return };
@@ -179,6 +224,25 @@ impl Process {
             self.exited().await;
         }
     }
+}
+
+/// The real uid on the `Uid:` line of /proc/PID/status.
+fn real_uid(status: &str) -> Option<u32> {
+    status.lines().find_map(|l| l.strip_prefix("Uid:"))?.split_whitespace().next()?.parse().ok()
+}
+
+/// The users dnsmasq drops to: `nobody` (its default) or `dnsmasq` (Debian's package).
+fn dnsmasq_uids() -> Vec<u32> {
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split(':');
+            let user = fields.next()?;
+            let uid = fields.nth(1)?.parse().ok()?;
+            ["nobody", "dnsmasq"].contains(&user).then_some(uid)
+        })
+        .collect()
 }
 
 /// The most leases this dnsmasq hands out: its `dhcp-lease-max`, or dnsmasq's default

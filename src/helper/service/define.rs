@@ -112,6 +112,7 @@ impl Service {
             autostart: before.autostart && before.config.is_some(),
             config: Some(Arc::new(network)),
             live: before.live.clone(),
+            degraded: before.degraded.clone(),
         };
         slot.set_state(after.clone());
         self.bus.properties_changed(&slot, &before.properties(), &after.properties()).await;

@@ -27,10 +27,17 @@ impl Service {
                 warn!(network = %network.name, "skipping definition without a UUID");
                 continue;
             };
-            let state = NetState { config: Some(Arc::new(network)), live: None, autostart: stored.autostart };
+            let state =
+                NetState { config: Some(Arc::new(network)), autostart: stored.autostart, ..NetState::default() };
             self.registry.insert(Slot::new(uuid, state, false));
         }
         for live in self.store.load_status() {
+            // A status file is read back as carefully as a definition from a caller:
+            // one that does not validate names nothing this helper may touch.
+            if let Err(problems) = live.validate() {
+                warn!(network = %live.name, "ignoring its status file, which is not a valid definition: {problems}");
+                continue;
+            }
             self.adopt(live).await;
         }
         for slot in self.registry.all() {

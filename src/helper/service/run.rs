@@ -71,7 +71,7 @@ impl Service {
             self.supervise(slot, process);
         }
         let before = slot.state();
-        let after = NetState { live: Some(Arc::new(live)), ..before.clone() };
+        let after = NetState { live: Some(Arc::new(live)), degraded: None, ..before.clone() };
         slot.set_state(after.clone());
         self.release_claim(slot.uuid);
         self.bus.properties_changed(slot, &before.properties(), &after.properties()).await;
@@ -116,7 +116,7 @@ impl Service {
             }
             self.bus.network_event(slot, NetworkEvent::Stopped).await;
             // A transient network ends with its last run.
-            self.settle(slot, &before, NetState { live: None, ..before.clone() }).await;
+            self.settle(slot, &before, NetState { live: None, degraded: None, ..before.clone() }).await;
             Ok(())
         }
         .await;

@@ -22,6 +22,8 @@ pub struct OverviewSection {
     pub group: adw::PreferencesGroup,
     name: CheckedEntry,
     state: gtk::Label,
+    /// Shown while the helper reports the network degraded, with its reason.
+    degraded: adw::ActionRow,
     autostart_row: adw::ActionRow,
     autostart: gtk::Switch,
     autostart_handler: glib::SignalHandlerId,
@@ -50,6 +52,14 @@ impl OverviewSection {
         name.add_to(&group);
         let (state_row, state) = value_row(&gettext("State"));
         group.add(&state_row);
+        let degraded = adw::ActionRow::builder()
+            .title(gettext("DHCP and DNS have stopped"))
+            .use_markup(false)
+            .visible(false)
+            .css_classes(["warning"])
+            .build();
+        degraded.add_prefix(&gtk::Image::from_icon_name("dialog-warning-symbolic"));
+        group.add(&degraded);
         // Unlike the other fields it is not a change to apply: say so.
         let (autostart_row, autostart) =
             switch_row(&gettext("Autostart"), Some(&gettext("Start when the computer starts; applies at once")));
@@ -100,6 +110,7 @@ impl OverviewSection {
             group,
             name,
             state,
+            degraded,
             autostart_row,
             autostart,
             autostart_handler,
@@ -189,6 +200,9 @@ impl OverviewSection {
     /// The helper's view: state, autostart, persistence, bridge.
     pub fn show_summary(&self, summary: &NetworkSummary, session: Option<&EditSession>) {
         self.state.set_label(&texts::state(summary.active));
+        // The helper's reason, in its words (it names what to do).
+        self.degraded.set_subtitle(&texts::shown_text(&summary.degraded));
+        self.degraded.set_visible(summary.active && !summary.degraded.is_empty());
         self.autostart.block_signal(&self.autostart_handler);
         self.autostart.set_active(summary.autostart);
         self.autostart.unblock_signal(&self.autostart_handler);

@@ -1,0 +1,111 @@
+//! virtnetd's watch over dnsmasq, with limits: a dnsmasq that dies right after every
+//! start is started a bounded number of times, then given up on, and the network says
+//! so (the Degraded property, `virtnet net-info`); after a helper restart, a process
+//! that only looks like the network's dnsmasq (a forged command line on the PID in the
+//! pid file) is not adopted, and a real dnsmasq is started instead.
+
+// Test code: a panic is a failed test, so unwrapping is the right reaction.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::sandbox::{Sandbox, process_alive};
+
+const LAB: &str = "<network><name>lab</name><forward mode='nat'/><bridge name='vnlab'/>
+  <ip address='10.79.0.1' prefix='24'><dhcp><range start='10.79.0.10' end='10.79.0.20'/></dhcp></ip></network>";
+
+/// The dnsmasq processes of this sandbox that run the dnsmasq program (a process with
+/// a forged command line has another).
+fn real_dnsmasq(sandbox: &Sandbox) -> Vec<u32> {
+    sandbox
+        .dnsmasq_processes()
+        .into_iter()
+        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe.ends_with("dnsmasq")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dnsmasq_that_keeps_dying_is_given_up_on_and_the_network_says_so() {
+    let tools = tempfile::tempdir().unwrap();
+    let wrapper = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/supervise/dnsmasq");
+    std::fs::copy(&wrapper, tools.path().join("dnsmasq")).unwrap();
+    let sandbox = Sandbox::start_with_path("", tools.path());
+    let conn = sandbox.connect().await;
+    let manager = sandbox.manager(&conn).await;
+    manager.define_xml(LAB).await.unwrap();
+    let lab = sandbox.network(&conn, "lab").await;
+    let starts = || std::fs::read_to_string(tools.path().join("starts")).unwrap_or_default().lines().count();
+    let before = starts();
+    lab.start().await.unwrap();
+    assert_eq!(lab.degraded().await.unwrap(), "");
+
+    let began = Instant::now();
+    let reason = loop {
+        let reason = lab.degraded().await.unwrap();
+        if !reason.is_empty() {
+            break reason;
+        }
+        assert!(began.elapsed() < Duration::from_secs(60), "not degraded after 60 s:\n{}", sandbox.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let started = starts() - before;
+    eprintln!("figure: degraded after {:.1} s and {started} starts", began.elapsed().as_secs_f64());
+    assert!(started <= 10, "dnsmasq was started {started} times before the helper gave up");
+    assert!(reason.contains("dnsmasq") && reason.contains("restart"), "{reason}");
+    // No more starts once given up, and none of it left running.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(starts() - before, started, "dnsmasq is still being started");
+    assert!(lab.active().await.unwrap(), "the network itself keeps running");
+
+    let info = Command::new(env!("CARGO_BIN_EXE_virtnet"))
+        .args(["-c", sandbox.address(), "net-info", "lab"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(text.contains("Degraded:") && text.contains("dnsmasq stopped"), "{text}");
+
+    // Stopping clears it.
+    lab.destroy().await.unwrap();
+    assert_eq!(lab.degraded().await.unwrap(), "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_command_line_on_the_old_pid_is_not_adopted() {
+    let mut sandbox = Sandbox::start();
+    let conn = sandbox.connect().await;
+    sandbox.manager(&conn).await.define_xml(LAB).await.unwrap();
+    sandbox.network(&conn, "lab").await.start().await.unwrap();
+    drop(conn);
+    sandbox.stop_helper();
+
+    // While the helper is away, lab's dnsmasq dies, and another program takes its
+    // place in the pid file with a command line that names lab's configuration.
+    let pidfile = sandbox.path("run/lab.pid");
+    let old: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    assert!(Command::new("kill").args(["-KILL", &old.to_string()]).status().unwrap().success());
+    let conf = format!("--conf-file={}", sandbox.path("lib/dnsmasq/lab.conf").display());
+    let mut forged = Command::new("python3").args(["-c", "import time; time.sleep(300)", &conf]).spawn().unwrap();
+    std::fs::write(&pidfile, format!("{}\n", forged.id())).unwrap();
+    let until = Instant::now() + Duration::from_secs(5);
+    while real_dnsmasq(&sandbox).contains(&old) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    sandbox.restart_helper();
+    let running = real_dnsmasq(&sandbox);
+    let now: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let forged_pid = forged.id();
+    // Ended by its PID: the test started it.
+    let _ = forged.kill();
+    let _ = forged.wait();
+    assert_ne!(now, forged_pid, "the forged process was adopted as lab's dnsmasq:\n{}", sandbox.log());
+    assert!(
+        running.contains(&now) && process_alive(now),
+        "no real dnsmasq runs for lab: {running:?}\n{}",
+        sandbox.log()
+    );
+}
