@@ -2,7 +2,9 @@
 //! start is started a bounded number of times, then given up on, and the network says
 //! so (the Degraded property, `virtnet net-info`); after a helper restart, a process
 //! that only looks like the network's dnsmasq (a forged command line on the PID in the
-//! pid file) is not adopted, and a real dnsmasq is started instead.
+//! pid file) is not adopted, and a real dnsmasq is started instead; a state folder that
+//! dnsmasq's user cannot enter fails the start with its name instead of a network whose
+//! static hosts are silently missing.
 
 // Test code: a panic is a failed test, so unwrapping is the right reaction.
 #![allow(clippy::unwrap_used)]
@@ -13,7 +15,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::net::Guest;
 use common::sandbox::{Sandbox, process_alive};
+use virtnet::dbus::{ErrorKind, HelperError};
 
 const LAB: &str = "<network><name>lab</name><forward mode='nat'/><bridge name='vnlab'/>
   <ip address='10.79.0.1' prefix='24'><dhcp><range start='10.79.0.10' end='10.79.0.20'/></dhcp></ip></network>";
@@ -108,4 +112,37 @@ async fn a_forged_command_line_on_the_old_pid_is_not_adopted() {
         "no real dnsmasq runs for lab: {running:?}\n{}",
         sandbox.log()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_folder_dnsmasq_cannot_enter_fails_the_start_with_its_name() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::start();
+    let conn = sandbox.connect().await;
+    let fixed = "<network><name>fixed</name><forward mode='nat'/><bridge name='vnfixed'/>
+      <ip address='10.80.0.1' prefix='24'><dhcp><range start='10.80.0.10' end='10.80.0.20'/>
+        <host mac='52:54:00:80:00:05' ip='10.80.0.5'/></dhcp></ip></network>";
+    sandbox.manager(&conn).await.define_xml(fixed).await.unwrap();
+    let network = sandbox.network(&conn, "fixed").await;
+    let state = sandbox.path("lib");
+    let mode = |m| std::fs::set_permissions(&state, std::fs::Permissions::from_mode(m)).unwrap();
+
+    mode(0o700);
+    let HelperError { kind, message } = HelperError::from(network.start().await.unwrap_err());
+    assert_eq!(kind, ErrorKind::Dnsmasq, "{message}");
+    assert!(message.contains(&format!("cannot enter the folder {}", state.display())), "{message}");
+    assert!(!network.active().await.unwrap());
+    assert!(sandbox.link("vnfixed").is_none(), "the failed start left its bridge");
+    let ours = format!("{}", sandbox.path("lib/dnsmasq/fixed.conf").display());
+    assert!(
+        sandbox.dnsmasq_processes().iter().all(|pid| !std::fs::read(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&ours))),
+        "the failed start left a dnsmasq"
+    );
+
+    // Opened again: the guest with the reserved MAC gets its address.
+    mode(0o755);
+    network.start().await.unwrap();
+    let guest = Guest::plug(&sandbox, "vnfixed", Some("52:54:00:80:00:05"));
+    assert_eq!(guest.dhcp("fixed").ip, "10.80.0.5");
 }

@@ -16,6 +16,7 @@ use tracing::warn;
 
 use super::config::{self, Paths};
 use super::leases::{BRIDGE_ENV, LEASE_MAX_ENV, LEASES_DIR_ENV, leases_file};
+use super::reach;
 use crate::dbus::{ErrorKind, HelperError};
 use crate::helper::fsutil::{remove_if_exists, replace};
 use crate::model::Network;
@@ -63,6 +64,10 @@ impl Dnsmasq {
             // Regenerated at every start: no need to wait for the disk.
             replace(path, contents.as_bytes())
                 .map_err(|e| failed(name, format!("cannot write {}: {e}", path.display())))?;
+        }
+        if let Some(why) = reach::problem(&[&paths.hostsfile, &paths.addnhosts]) {
+            self.remove_files(name);
+            return Err(failed(name, why));
         }
         let pidfile = paths.pidfile.clone().unwrap_or_default();
         remove_if_exists(&pidfile).map_err(|e| failed(name, e))?;
