@@ -4,6 +4,10 @@
 //!
 //!   VIRTNET_CONNECT=ADDRESS cargo bench --bench helper -- cycles N NAME...
 //!   VIRTNET_CONNECT=ADDRESS cargo bench --bench helper -- many COUNT
+//!   VIRTNET_CONNECT=ADDRESS cargo bench --bench helper -- load SECONDS
+//!
+//! `load` is the load of tests/helper_load.rs (50 readers while 20 NAT networks start
+//! and stop): p50 / p99 / max of each kind of call under it.
 
 // A benchmark harness: a failure is a failed run, so unwrapping is the right reaction.
 #![allow(clippy::unwrap_used)]
@@ -11,6 +15,9 @@
 use std::time::{Duration, Instant};
 
 use virtnet::dbus::proxy::{ManagerProxy, NetworkProxy};
+
+#[path = "common/load.rs"]
+mod load;
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
@@ -88,7 +95,38 @@ async fn many(conn: &zbus::Connection, count: usize) {
     println!("undefine {count} networks: {} ms", ms(t3.elapsed()));
 }
 
-#[tokio::main(flavor = "current_thread")]
+async fn under_load(address: &str, seconds: u64) {
+    let outcome = load::run(address, Duration::from_secs(seconds)).await;
+    println!(
+        "under load ({} readers, {} NAT networks starting and stopping, {seconds} s; {} calls failed):",
+        load::READERS,
+        load::NETWORKS,
+        outcome.errors.len()
+    );
+    for (what, samples) in [
+        ("ListNetworks", &outcome.list_networks),
+        ("GetXMLDesc / GetDHCPLeases / GetManagedObjects", &outcome.reads),
+        ("Start", &outcome.starts),
+        ("Destroy", &outcome.stops),
+    ] {
+        println!(
+            "  {what}: p50 {} ms, p99 {} ms, max {} ms (n={})",
+            ms(load::quantile(samples, 0.5)),
+            ms(load::quantile(samples, 0.99)),
+            ms(samples.iter().max().copied().unwrap_or_default()),
+            samples.len()
+        );
+    }
+    // Leave the sandbox as it was.
+    let conn = zbus::connection::Builder::address(address).build().await.unwrap();
+    let manager = ManagerProxy::new(&conn).await.unwrap();
+    for i in 0..load::NETWORKS {
+        let path = manager.lookup_by_name(&format!("load{i}")).await.unwrap();
+        NetworkProxy::builder(&conn).path(path).build().await.unwrap().undefine().await.unwrap();
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let address = std::env::var("VIRTNET_CONNECT").expect("VIRTNET_CONNECT: run through build-aux/bench");
@@ -96,6 +134,7 @@ async fn main() {
     match args.first().map(String::as_str) {
         Some("cycles") => cycles(&conn, args[1].parse().unwrap(), &args[2..]).await,
         Some("many") => many(&conn, args[1].parse().unwrap()).await,
-        _ => eprintln!("usage: helper (cycles N NAME... | many COUNT)"),
+        Some("load") => under_load(&address, args[1].parse().unwrap()).await,
+        _ => eprintln!("usage: helper (cycles N NAME... | many COUNT | load SECONDS)"),
     }
 }

@@ -306,3 +306,39 @@ async fn names_are_checked_and_dnsmasq_files_stay_whole() {
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;")
 }
+
+/// A stranger floods the calls that dump the host's state: past the per-caller limit
+/// they are refused with LimitsExceeded, and a start by root meanwhile is not held up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_host_questions_is_limited_and_delays_no_start() {
+    let sandbox = Sandbox::start();
+    let conn = sandbox.connect().await;
+    let manager = sandbox.manager(&conn).await;
+    let lab = "<network><name>lab</name><forward mode='nat'/><bridge name='vnlab'/>
+      <ip address='10.69.0.1' prefix='24'><dhcp><range start='10.69.0.2' end='10.69.0.9'/></dhcp></ip></network>";
+    manager.define_xml(lab).await.unwrap();
+    let network = sandbox.network(&conn, "lab").await;
+
+    // 200 questions at once, from 200 dbus-send processes of uid 1.
+    let flood = format!(
+        "for i in $(seq 200); do dbus-send --bus='{}' --print-reply --dest=io.github.virtnet.Helper1 \
+           /io/github/virtnet/Helper1 io.github.virtnet.Helper1.Manager.$([ $((i % 2)) = 0 ] && echo ListHostInterfaces || echo 'SuggestSubnet string:ipv4') 2>&1 & done; wait",
+        sandbox.address()
+    );
+    let flooding = as_user(DAEMON).args(["sh", "-c", &flood]).stdout(Stdio::piped()).spawn().unwrap();
+    // In the middle of it (the 200 processes take a while to start).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = Instant::now();
+    network.start().await.unwrap_or_else(|e| panic!("{e}\n{}", sandbox.log()));
+    let start_took = asked.elapsed();
+    let out = flooding.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let refused = text.matches("org.freedesktop.DBus.Error.LimitsExceeded").count();
+    let answered = text.matches("method return").count();
+    eprintln!("figure: {answered} answered, {refused} refused; Start took {start_took:?} meanwhile");
+    assert!(answered <= 20 && answered > 0, "{answered} answered (at most 20 per 10 s)");
+    assert_eq!(answered + refused, 200, "every question gets an answer or a refusal:\n{text}");
+    assert!(text.contains("try again in a few seconds"));
+    // A stall check: the start itself takes a fraction of a second.
+    assert!(start_took < Duration::from_secs(5), "Start took {start_took:?} during the flood");
+}
