@@ -17,19 +17,6 @@ use futures_util::StreamExt;
 
 use common::net::{Guest, Outside};
 use common::sandbox::Sandbox;
-use virtnet::dbus::proxy::NetworkProxy;
-
-async fn start(sandbox: &Sandbox, conn: &zbus::Connection, xml: &str) -> NetworkProxy<'static> {
-    let path = sandbox.manager(conn).await.define_xml(xml).await.unwrap();
-    let network = NetworkProxy::builder(conn)
-        .path(path)
-        .cache_properties(zbus::proxy::CacheProperties::No)
-        .build()
-        .await
-        .unwrap();
-    network.start().await.unwrap_or_else(|e| panic!("start failed: {e}\n{}", sandbox.log()));
-    network
-}
 
 fn in_range(ip: &str, prefix: &str, low: u8, high: u8) -> bool {
     ip.strip_prefix(prefix).and_then(|last| last.parse::<u8>().ok()).is_some_and(|n| (low..=high).contains(&n))
@@ -46,15 +33,15 @@ async fn nat_network(backend: &str) {
     let sandbox = Sandbox::start_with_args(&format!("--firewall {backend}"));
     let outside = Outside::attach(&sandbox, "up0", 113);
     let conn = sandbox.connect().await;
-    let lab = start(
-        &sandbox,
-        &conn,
-        "<network><name>lab</name><forward mode='nat'/><bridge name='vnlab'/><domain name='lab'/>
+    let lab = sandbox
+        .define_and_start(
+            &conn,
+            "<network><name>lab</name><forward mode='nat'/><bridge name='vnlab'/><domain name='lab'/>
            <dns><host ip='10.50.0.99'><hostname>www</hostname></host></dns>
            <ip address='10.50.0.1' prefix='24'><dhcp><range start='10.50.0.100' end='10.50.0.150'/>
              <host mac='52:54:00:50:00:10' name='fixed' ip='10.50.0.10'/></dhcp></ip></network>",
-    )
-    .await;
+        )
+        .await;
 
     // DHCP: one guest from the range, one at its static address.
     let g1 = Guest::plug(&sandbox, "vnlab", None);
@@ -106,9 +93,7 @@ async fn routed_network(backend: &str) {
     let outside = Outside::attach(&sandbox, "up0", 113);
     outside.route("10.60.0.0/24");
     let conn = sandbox.connect().await;
-    let routed = start(
-        &sandbox,
-        &conn,
+    let routed = sandbox.define_and_start(&conn,
         "<network><name>routed</name><forward mode='route'/><bridge name='vnrt'/>
            <ip address='10.60.0.1' prefix='24'><dhcp><range start='10.60.0.100' end='10.60.0.150'/></dhcp></ip></network>",
     )
@@ -136,9 +121,7 @@ async fn isolated_network(backend: &str) {
     let outside = Outside::attach(&sandbox, "up0", 113);
     outside.route("10.70.0.0/24");
     let conn = sandbox.connect().await;
-    start(
-        &sandbox,
-        &conn,
+    sandbox.define_and_start(&conn,
         "<network><name>iso</name><bridge name='vniso'/>
            <ip address='10.70.0.1' prefix='24'><dhcp><range start='10.70.0.100' end='10.70.0.150'/></dhcp></ip></network>",
     )
@@ -167,9 +150,7 @@ async fn forward_dev_network(backend: &str) {
     let allowed = Outside::attach(&sandbox, "up0", 113);
     let other = Outside::attach(&sandbox, "up1", 114);
     let conn = sandbox.connect().await;
-    start(
-        &sandbox,
-        &conn,
+    sandbox.define_and_start(&conn,
         "<network><name>dev</name><forward mode='nat' dev='up0'/><bridge name='vndev'/>
            <ip address='10.75.0.1' prefix='24'><dhcp><range start='10.75.0.100' end='10.75.0.150'/></dhcp></ip></network>",
     )
@@ -189,9 +170,7 @@ async fn open_network(backend: &str) {
     let outside = Outside::attach(&sandbox, "up0", 113);
     outside.route("10.80.0.0/24");
     let conn = sandbox.connect().await;
-    start(
-        &sandbox,
-        &conn,
+    sandbox.define_and_start(&conn,
         "<network><name>open</name><forward mode='open'/><bridge name='vnopen'/>
            <ip address='10.80.0.1' prefix='24'><dhcp><range start='10.80.0.100' end='10.80.0.150'/></dhcp></ip></network>",
     )
@@ -211,14 +190,14 @@ async fn open_network(backend: &str) {
 async fn dual_stack_network(backend: &str) {
     let sandbox = Sandbox::start_with_args(&format!("--firewall {backend}"));
     let conn = sandbox.connect().await;
-    start(
-        &sandbox,
-        &conn,
-        "<network><name>dual</name><forward mode='nat'/><bridge name='vndual'/>
+    sandbox
+        .define_and_start(
+            &conn,
+            "<network><name>dual</name><forward mode='nat'/><bridge name='vndual'/>
            <ip address='10.90.0.1' prefix='24'><dhcp><range start='10.90.0.100' end='10.90.0.150'/></dhcp></ip>
            <ip family='ipv6' address='fd00:90::1' prefix='64'/></network>",
-    )
-    .await;
+        )
+        .await;
     let guest = Guest::plug(&sandbox, "vndual", None);
     let lease = guest.dhcp("g1");
     assert!(in_range(&lease.ip, "10.90.0.", 100, 150));

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use common::net::Guest;
 use common::sandbox::{Sandbox, process_alive};
-use virtnet::dbus::proxy::NetworkProxy;
 
 const LAB: &str = "<network><name>lab</name><forward mode='nat'/><bridge name='vnlab'/><domain name='lab'/>
   <ip address='10.66.0.1' prefix='24'><dhcp><range start='10.66.0.100' end='10.66.0.150'/></dhcp></ip></network>";
@@ -19,18 +18,6 @@ const LAB: &str = "<network><name>lab</name><forward mode='nat'/><bridge name='v
 /// What the guest calls itself: after a lease line's host name field, a second lease
 /// line giving 10.66.0.9 the name `gateway`.
 const FORGED: &str = "x *\n0 52:54:00:66:66:66 10.66.0.9 gateway";
-
-async fn start(sandbox: &Sandbox, conn: &zbus::Connection, xml: &str) -> NetworkProxy<'static> {
-    let path = sandbox.manager(conn).await.define_xml(xml).await.unwrap();
-    let network = NetworkProxy::builder(conn)
-        .path(path)
-        .cache_properties(zbus::proxy::CacheProperties::No)
-        .build()
-        .await
-        .unwrap();
-    network.start().await.unwrap_or_else(|e| panic!("start failed: {e}\n{}", sandbox.log()));
-    network
-}
 
 /// Waits until the sandbox's dnsmasq processes are others than `old` (the helper
 /// restarted it) and have settled (the first process of a start forks and exits).
@@ -52,7 +39,7 @@ fn wait_for_new_dnsmasq(sandbox: &Sandbox, old: &[u32]) -> Vec<u32> {
 async fn a_forged_host_name_never_becomes_a_lease_or_a_dns_name() {
     let sandbox = Sandbox::start();
     let conn = sandbox.connect().await;
-    let lab = start(&sandbox, &conn, LAB).await;
+    let lab = sandbox.define_and_start(&conn, LAB).await;
 
     let guest = Guest::plug(&sandbox, "vnlab", None);
     let lease = guest.dhcp_raw_hostname(FORGED.as_bytes());
@@ -96,7 +83,7 @@ const HOSTILE_NAME: &str = "<b>x</b>&\u{1b}]0;pwned\u{7}";
 async fn a_hostile_lease_name_reaches_no_terminal() {
     let sandbox = Sandbox::start();
     let conn = sandbox.connect().await;
-    let lab = start(&sandbox, &conn, LAB).await;
+    let lab = sandbox.define_and_start(&conn, LAB).await;
     let lease = serde_json::json!([{
         "ip-address": "10.66.0.120", "mac-address": "52:54:00:66:00:01",
         "hostname": HOSTILE_NAME, "client-id": "01:52:54:00:66:00:01\u{1b}[2J", "expiry-time": 0

@@ -158,6 +158,20 @@ impl Sandbox {
         ManagerProxy::new(conn).await.unwrap()
     }
 
+    /// Defines a network and starts it (a failed start shows the helper's log).
+    #[allow(dead_code)] // not every test binary starts networks this way
+    pub async fn define_and_start(&self, conn: &zbus::Connection, xml: &str) -> NetworkProxy<'static> {
+        let path = self.manager(conn).await.define_xml(xml).await.unwrap();
+        let network = NetworkProxy::builder(conn)
+            .path(path)
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .build()
+            .await
+            .unwrap();
+        network.start().await.unwrap_or_else(|e| panic!("start failed: {e}\n{}", self.log()));
+        network
+    }
+
     pub async fn network(&self, conn: &zbus::Connection, name: &str) -> NetworkProxy<'static> {
         let path = self.manager(conn).await.lookup_by_name(name).await.unwrap();
         NetworkProxy::builder(conn).path(path).cache_properties(zbus::proxy::CacheProperties::No).build().await.unwrap()
