@@ -71,6 +71,14 @@ async fn a_dnsmasq_that_keeps_dying_is_given_up_on_and_the_network_says_so() {
         .unwrap();
     let text = String::from_utf8_lossy(&info.stdout);
     assert!(text.contains("Degraded:") && text.contains("dnsmasq stopped"), "{text}");
+    let list = Command::new(env!("CARGO_BIN_EXE_virtnet"))
+        .args(["-c", sandbox.address(), "net-list", "--json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let by_name = |name: &str| json.as_array().unwrap().iter().find(|n| n["name"] == name).unwrap().clone();
+    assert_eq!(by_name("lab")["degraded"], reason.as_str(), "{json}");
+    assert!(by_name("default").get("degraded").is_none(), "a healthy network has no degraded key: {json}");
 
     // Stopping clears it.
     lab.destroy().await.unwrap();

@@ -20,7 +20,10 @@ pub struct NetworkSummary {
     pub autostart: bool,
     pub bridge: String,
     pub forward_mode: String,
-    /// Why the running network does not work as defined, or empty.
+    /// Why the running network does not work as defined, or empty. `--json`
+    /// carries it only when set, like net-info's "Degraded:" line, so the
+    /// shape scripts already parse stays the same for healthy networks.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub degraded: String,
 }
 
