@@ -139,7 +139,16 @@ fn lifecycle_commands_print_what_virsh_prints() {
     assert_eq!(cli.ok(&["net-dhcp-leases", "lab"]), fixture("virsh-9.0-net-dhcp-leases-empty.txt"));
     let guest = Guest::plug(&sandbox, "vnlab", Some("52:54:00:11:22:33"));
     let lease = guest.dhcp("g1");
-    let table = cli.ok(&["net-dhcp-leases", "lab", "--mac", "52:54:00:11:22:33"]);
+    // dnsmasq runs the lease script after its answer: the lease may be recorded a
+    // moment after the guest has its address.
+    let began = std::time::Instant::now();
+    let table = loop {
+        let table = cli.ok(&["net-dhcp-leases", "lab", "--mac", "52:54:00:11:22:33"]);
+        if table.lines().count() > 3 || began.elapsed() > std::time::Duration::from_secs(10) {
+            break table;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 4, "{table}");
     let row: Vec<&str> = lines[2].split_whitespace().collect();
