@@ -11,6 +11,8 @@
 
 mod common;
 
+use common::for_each_backend;
+
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -210,19 +212,6 @@ async fn dual_stack_network(backend: &str) {
         |key: &str| String::from_utf8_lossy(&sandbox.netns_exec(&["sysctl", "-n", key]).stdout).trim().to_owned();
     assert_eq!(sysctl("net.ipv6.conf.vndual.accept_ra"), "0");
     assert_eq!(sysctl("net.ipv6.conf.all.forwarding"), "1");
-}
-
-macro_rules! for_each_backend {
-    ($($name:ident),*) => {
-        mod nftables {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name("nftables").await })*
-        }
-        mod iptables {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name("iptables").await })*
-        }
-    };
 }
 
 for_each_backend!(nat_network, routed_network, isolated_network, forward_dev_network, open_network, dual_stack_network);

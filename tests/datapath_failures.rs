@@ -1,6 +1,7 @@
 //! Failures during Start roll everything back, and Destroy removes everything: after
 //! dnsmasq refuses its configuration or cannot bind, the firewall refuses the rules, or
-//! a route fails, no bridge, rule, forwarding change of ours, process or file is left.
+//! a route fails, no bridge, rule, forwarding change of ours, process or file is left
+//! (a stop leaves forwarding on, as libvirt does: something else may rely on it).
 //! Also: a dead dnsmasq is restarted at once, rules flushed by someone else come back
 //! with Reload and with a helper restart, and a subnet in use is refused by name.
 //!
@@ -12,6 +13,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+
+use common::for_each_backend;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -31,18 +34,23 @@ fn sysctl(sandbox: &Sandbox, key: &str) -> String {
     String::from_utf8_lossy(&sandbox.netns_exec(&["sysctl", "-n", key]).stdout).trim().to_owned()
 }
 
-/// Stops the default network so forwarding is off again, as on a fresh host.
+/// Stops the default network and turns forwarding off, as on a fresh host (virtnet
+/// leaves it on when its last network stops, as libvirt does).
 async fn without_default(sandbox: &Sandbox, conn: &zbus::Connection) {
     sandbox.network(conn, "default").await.destroy().await.unwrap();
-    assert_eq!(sysctl(sandbox, "net.ipv4.ip_forward"), "0", "forwarding was not turned off with the last network");
+    assert_eq!(sysctl(sandbox, "net.ipv4.ip_forward"), "1", "forwarding was turned off with the last network");
+    let out = sandbox.netns_exec(&["sysctl", "-qw", "net.ipv4.ip_forward=0"]);
+    assert!(out.status.success());
 }
 
 fn dnsmasq_processes(sandbox: &Sandbox) -> Vec<u32> {
     sandbox.dnsmasq_processes()
 }
 
-/// Nothing of network `name` on bridge `bridge` is left in the sandbox.
-fn assert_no_trace(sandbox: &Sandbox, name: &str, bridge: &str) {
+/// Nothing of network `name` on bridge `bridge` is left in the sandbox; IPv4
+/// forwarding reads `forwarding` (a failed start takes back turning it on; a stop
+/// leaves it on).
+fn assert_no_trace_but_forwarding(sandbox: &Sandbox, name: &str, bridge: &str, forwarding: &str) {
     assert!(sandbox.link(bridge).is_none(), "bridge {bridge} left behind");
     let tables = String::from_utf8_lossy(&sandbox.netns_exec(&["nft", "list", "tables"]).stdout).into_owned();
     assert!(!tables.contains(&format!("virtnet_{bridge}")), "nftables table left: {tables}");
@@ -50,7 +58,7 @@ fn assert_no_trace(sandbox: &Sandbox, name: &str, bridge: &str) {
         let rules = String::from_utf8_lossy(&sandbox.netns_exec(&[save]).stdout).into_owned();
         assert!(!rules.contains(&format!("VN-{bridge}-")), "{save}: chains left:\n{rules}");
     }
-    assert_eq!(sysctl(sandbox, "net.ipv4.ip_forward"), "0", "forwarding change left");
+    assert_eq!(sysctl(sandbox, "net.ipv4.ip_forward"), forwarding, "forwarding");
     assert!(dnsmasq_processes(sandbox).is_empty(), "dnsmasq left running");
     for dir in ["lib/dnsmasq", "run"] {
         let left: Vec<String> = std::fs::read_dir(sandbox.path(dir))
@@ -61,6 +69,11 @@ fn assert_no_trace(sandbox: &Sandbox, name: &str, bridge: &str) {
             "{dir}: {left:?}"
         );
     }
+}
+
+/// After a failed start: nothing left, forwarding off as before.
+fn assert_no_trace(sandbox: &Sandbox, name: &str, bridge: &str) {
+    assert_no_trace_but_forwarding(sandbox, name, bridge, "0");
 }
 
 fn kind(result: zbus::Result<()>) -> (ErrorKind, String) {
@@ -121,7 +134,7 @@ async fn dnsmasq_unable_to_bind(backend: &str) {
 /// everything else to the real tool.
 fn failing_tools(dir: &Path) {
     let nft = "#!/bin/sh\ninput=$(cat)\ncase \"$input\" in *'table inet virtnet_vnfail {'*) echo 'Error: Could not process rule: simulated refusal' >&2; exit 1;; esac\nprintf '%s\\n' \"$input\" | exec /usr/sbin/nft \"$@\"\n";
-    let ip6 = "#!/bin/sh\ninput=$(cat)\ncase \"$input\" in *'-A VN-vnfail-FWD'*) echo 'ip6tables-restore: line 9 failed (simulated)' >&2; exit 1;; esac\nprintf '%s\\n' \"$input\" | exec /usr/sbin/ip6tables-restore \"$@\"\n";
+    let ip6 = "#!/bin/sh\ninput=$(cat)\ncase \"$input\" in *'-A VN-vnfail-FWO'*) echo 'ip6tables-restore: line 9 failed (simulated)' >&2; exit 1;; esac\nprintf '%s\\n' \"$input\" | exec /usr/sbin/ip6tables-restore \"$@\"\n";
     for (tool, script) in [("nft", nft), ("ip6tables-restore", ip6)] {
         let path = dir.join(tool);
         std::fs::write(&path, script).unwrap();
@@ -181,11 +194,15 @@ async fn destroy_after_pieces_vanished(backend: &str) {
     )
     .await;
     gone.start().await.unwrap();
+    assert_eq!(sysctl(&sandbox, "net.ipv4.ip_forward"), "1");
+    // Something else (Docker, podman) comes to rely on forwarding meanwhile.
+    assert!(sandbox.netns_exec(&["sysctl", "-qw", "net.ipv4.ip_forward=1"]).status.success());
     // Someone deletes the bridge and flushes the rules behind virtnet's back.
     sandbox.netns_exec(&["ip", "link", "del", "vngone"]);
     sandbox.netns_exec(&["nft", "delete", "table", "inet", "virtnet_vngone"]);
     gone.destroy().await.unwrap();
-    assert_no_trace(&sandbox, "gone", "vngone");
+    // Everything of the network goes, forwarding stays on (as libvirt leaves it).
+    assert_no_trace_but_forwarding(&sandbox, "gone", "vngone", "1");
 }
 
 async fn dnsmasq_restarted_when_it_dies(backend: &str) {
@@ -228,18 +245,22 @@ async fn dnsmasq_restarted_when_it_dies(backend: &str) {
 async fn rules_come_back(backend: &str) {
     let mut sandbox = Sandbox::start_with_args(&format!("--firewall {backend}"));
     let conn = sandbox.connect().await;
+    // Emptied rather than deleted: the helper's own watch brings back deleted tables
+    // and chains by itself (tests/firewall_isolation.rs); emptied ones come back with
+    // Reload and a restart.
     let rules_present = |sandbox: &Sandbox| {
         if backend == "nftables" {
-            sandbox.netns_exec(&["nft", "list", "table", "inet", "virtnet_virbr0"]).status.success()
+            let out = sandbox.netns_exec(&["nft", "list", "table", "inet", "virtnet_virbr0"]);
+            String::from_utf8_lossy(&out.stdout).contains("masquerade")
         } else {
-            String::from_utf8_lossy(&sandbox.netns_exec(&["iptables-save"]).stdout).contains("-A VN-virbr0-FWD")
+            String::from_utf8_lossy(&sandbox.netns_exec(&["iptables-save"]).stdout).contains("-A VN-virbr0-FWO")
         }
     };
     let flush = |sandbox: &Sandbox| {
         if backend == "nftables" {
-            sandbox.netns_exec(&["nft", "delete", "table", "inet", "virtnet_virbr0"]);
+            sandbox.netns_exec(&["nft", "flush", "table", "inet", "virtnet_virbr0"]);
         } else {
-            sandbox.netns_exec(&["iptables", "-F", "VN-virbr0-FWD"]);
+            sandbox.netns_exec(&["iptables", "-F", "VN-virbr0-FWO"]);
         }
         assert!(!rules_present(sandbox));
     };
@@ -251,8 +272,11 @@ async fn rules_come_back(backend: &str) {
     sandbox.manager(&conn).await.reload().await.unwrap();
     if backend == "iptables" {
         let saved = String::from_utf8_lossy(&sandbox.netns_exec(&["iptables-save"]).stdout).into_owned();
-        assert_eq!(saved.matches("-A FORWARD -j VN-virbr0-FWD").count(), 1, "{saved}");
-        assert_eq!(saved.matches("-A VN-virbr0-FWD -i virbr0 -o virbr0 -j ACCEPT").count(), 1, "{saved}");
+        for rule in
+            ["-A FORWARD -j VN-FWX", "-A VN-FWX -j VN-virbr0-FWX", "-A VN-virbr0-FWX -i virbr0 -o virbr0 -j ACCEPT"]
+        {
+            assert_eq!(saved.matches(rule).count(), 1, "{rule}:\n{saved}");
+        }
     }
     // A helper restarted after a crash applies them again too.
     flush(&sandbox);
@@ -297,19 +321,6 @@ async fn subnets_in_use_are_refused_by_name(backend: &str) {
     assert!(message.contains("fd00:7::/64 of network 'v6'"), "{message}");
 }
 
-macro_rules! for_each_backend {
-    ($($name:ident),*) => {
-        mod nftables {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name("nftables").await })*
-        }
-        mod iptables {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name("iptables").await })*
-        }
-    };
-}
-
 for_each_backend!(
     dnsmasq_refusing_its_configuration,
     dnsmasq_unable_to_bind,
@@ -320,3 +331,58 @@ for_each_backend!(
     rules_come_back,
     subnets_in_use_are_refused_by_name
 );
+
+/// An uplink whose IPv6 default route came from router advertisements, with
+/// accept_ra=1 (the kernel would stop taking advertisements once forwarding is on).
+fn uplink_with_ra_route(sandbox: &Sandbox) -> Outside {
+    let outside = Outside::attach(sandbox, "up0", 113);
+    for command in [
+        &["sysctl", "-qw", "net.ipv6.conf.up0.accept_ra=1"][..],
+        &["ip", "-6", "route", "add", "default", "via", "fe80::1", "dev", "up0", "proto", "ra"],
+    ] {
+        let out = sandbox.netns_exec(command);
+        assert!(out.status.success(), "{command:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    outside
+}
+
+fn ra_route(sandbox: &Sandbox) -> String {
+    String::from_utf8_lossy(&sandbox.netns_exec(&["ip", "-6", "route", "show", "default"]).stdout).trim().to_owned()
+}
+
+const V6_NAT: &str = "<network><name>v6</name><forward mode='nat'/><bridge name='vnv6'/>
+  <ip address='10.107.0.1' prefix='24'/><ip family='ipv6' address='fd00:107::1' prefix='64'/></network>";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_forwarding_that_would_lose_ra_routes_is_refused() {
+    let sandbox = Sandbox::start();
+    let _outside = uplink_with_ra_route(&sandbox);
+    let before = ra_route(&sandbox);
+    assert!(before.contains("proto ra"), "{before}");
+    let conn = sandbox.connect().await;
+    let v6 = define(&sandbox, &conn, V6_NAT).await;
+    let (kind, message) = kind(v6.start().await);
+    assert_eq!(kind, ErrorKind::Sysctl, "{message}");
+    assert!(
+        message.contains("up0")
+            && message.contains("net.ipv6.conf.up0.accept_ra")
+            && message.contains("--keep-ra-routes"),
+        "{message}"
+    );
+    assert_eq!(sysctl(&sandbox, "net.ipv6.conf.all.forwarding"), "0");
+    assert_eq!(sysctl(&sandbox, "net.ipv6.conf.up0.accept_ra"), "1");
+    assert_eq!(ra_route(&sandbox), before, "the route changed");
+    assert!(sandbox.link("vnv6").is_none(), "a bridge was left");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_ra_routes_sets_accept_ra_before_forwarding() {
+    let sandbox = Sandbox::start_with_args("--keep-ra-routes");
+    let _outside = uplink_with_ra_route(&sandbox);
+    let before = ra_route(&sandbox);
+    let conn = sandbox.connect().await;
+    define(&sandbox, &conn, V6_NAT).await.start().await.unwrap();
+    assert_eq!(sysctl(&sandbox, "net.ipv6.conf.up0.accept_ra"), "2");
+    assert_eq!(sysctl(&sandbox, "net.ipv6.conf.all.forwarding"), "1");
+    assert_eq!(ra_route(&sandbox), before);
+}

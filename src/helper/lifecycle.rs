@@ -9,6 +9,7 @@ use tracing::{debug, warn};
 
 use super::dnsmasq::config as dnsmasq_config;
 use super::dnsmasq::process::{Dnsmasq, Process};
+use super::firewall::plan::{HostAccess, Plan};
 use super::firewall::{self, Backend};
 use super::netlink::{BridgeSpec, HostNetKind, Netlink};
 use super::sysctl::Sysctl;
@@ -18,7 +19,8 @@ use crate::model::subnet::{display, first_free_private_v4, overlaps};
 use crate::model::values::Family;
 use crate::model::{IpDef, Network, NetworkMode};
 
-/// What the other active networks hold, for the checks of a start and for stopping.
+/// What the other active (and starting) networks hold, for the checks of a start and
+/// for undoing one.
 #[derive(Clone, Debug, Default)]
 pub struct Others {
     /// (network name, subnet) of every other active network.
@@ -38,6 +40,10 @@ enum Undo {
 pub struct Datapath {
     pub netlink: Netlink,
     pub firewall: Backend,
+    /// What isolated networks' guests may reach on the host (`--isolated-host-access`).
+    pub isolated_host_access: HostAccess,
+    /// Set accept_ra=2 where IPv6 forwarding would lose routes (`--keep-ra-routes`).
+    pub keep_ra_routes: bool,
     pub dnsmasq: Dnsmasq,
     pub sysctl: Sysctl,
 }
@@ -64,6 +70,16 @@ fn subnets(network: &Network) -> Vec<IpNetwork> {
 }
 
 impl Datapath {
+    /// The network's firewall plan, with the helper's choice of host access for
+    /// isolated networks.
+    pub fn plan(&self, network: &Network) -> Option<Plan> {
+        let mut plan = firewall::plan::plan(network)?;
+        if plan.host_access == HostAccess::Services {
+            plan.host_access = self.isolated_host_access;
+        }
+        Some(plan)
+    }
+
     /// Brings the network up. On error nothing of it remains on the host. Returns its
     /// dnsmasq, if it needs one.
     pub async fn start(&self, network: &Network, others: &Others) -> Result<Option<Process>, HelperError> {
@@ -80,14 +96,46 @@ impl Datapath {
         let bridge = bridge_name(network)?;
         let clock = std::time::Instant::now();
         self.check_free(network, bridge, others).await?;
+        self.check_ra_routes(network).await?;
         debug!(network = %network.name, "checks: {:?}", clock.elapsed());
 
         let mut undo = Vec::new();
         let result = self.bring_up(network, bridge, &mut undo).await;
         if result.is_err() {
-            self.roll_back(network, undo).await;
+            self.roll_back(network, undo, others).await;
         }
         result
+    }
+
+    /// Refuses a start that would turn IPv6 forwarding on while an interface has routes
+    /// from router advertisements and accept_ra below 2: the kernel would stop
+    /// accepting advertisements there, and the host would lose those routes when they
+    /// expire (libvirt refuses too). With `--keep-ra-routes`, sets accept_ra to 2.
+    async fn check_ra_routes(&self, network: &Network) -> Result<(), HelperError> {
+        if !forwarding_families(network).contains(&Family::Ipv6) || self.sysctl.forwarding_on(Family::Ipv6)? {
+            return Ok(());
+        }
+        let mut at_risk = Vec::new();
+        for interface in self.netlink.ra_route_interfaces().await? {
+            if self.sysctl.accept_ra(&interface)? != "2" {
+                at_risk.push(interface);
+            }
+        }
+        if at_risk.is_empty() {
+            return Ok(());
+        }
+        if self.keep_ra_routes {
+            return at_risk.iter().try_for_each(|interface| self.sysctl.keep_accepting_ra(interface));
+        }
+        Err(HelperError::new(
+            ErrorKind::Sysctl,
+            format!(
+                "cannot start network '{}': it needs IPv6 forwarding, and turning it on would lose the routes {} learned from router advertisements (enabling IPv6 forwarding with RA routes without accept_ra set to 2 is likely to cause routes loss); set {} to 2, or start virtnetd with --keep-ra-routes",
+                network.name,
+                at_risk.join(", "),
+                at_risk.iter().map(|i| format!("net.ipv6.conf.{i}.accept_ra")).collect::<Vec<_>>().join(", ")
+            ),
+        ))
     }
 
     /// Refuses a start whose subnets overlap an address or route of the host or another
@@ -157,6 +205,9 @@ impl Datapath {
         undo.push(Undo::DeleteBridge(bridge.to_owned()));
         let has_ipv6 = network.ips_of(Family::Ipv6).next().is_some();
         self.sysctl.bridge_ipv6(bridge, has_ipv6 || network.ipv6)?;
+        if network.mode() == NetworkMode::Isolated {
+            self.sysctl.bridge_forwarding(bridge, false)?;
+        }
         step("bridge");
 
         for subnet in subnets(network) {
@@ -165,7 +216,7 @@ impl Datapath {
         step("bridge and addresses");
         // The firewall and dnsmasq are set up at the same time, while the bridge is still
         // down (no traffic can pass it yet): each takes a tool's start-up time.
-        let plan = firewall::plan::plan(network);
+        let plan = self.plan(network);
         if plan.is_some() {
             undo.push(Undo::RemoveFirewall(bridge.to_owned()));
         }
@@ -204,12 +255,14 @@ impl Datapath {
         Ok(dnsmasq)
     }
 
-    async fn roll_back(&self, network: &Network, undo: Vec<Undo>) {
+    async fn roll_back(&self, network: &Network, undo: Vec<Undo>, others: &Others) {
         for step in undo.into_iter().rev() {
             let result = match step {
                 Undo::DeleteBridge(name) => self.netlink.delete_bridge(&name).await,
                 Undo::RemoveFirewall(bridge) => self.firewall.remove(&bridge).await,
-                Undo::RestoreForwarding(family) => self.sysctl.restore_forwarding(family),
+                // Another network may have started on the forwarding this one turned on.
+                Undo::RestoreForwarding(family) if others.forwarding.contains(&family) => Ok(()),
+                Undo::RestoreForwarding(family) => self.sysctl.undo_enable_forwarding(family),
                 Undo::StopDnsmasq => {
                     self.dnsmasq.stop(network).await;
                     Ok(())
@@ -222,10 +275,10 @@ impl Datapath {
     }
 
     /// Takes the network down: dnsmasq, firewall rules, the bridge (with its addresses
-    /// and routes), and forwarding if virtnet turned it on and no other network needs
-    /// it. Every piece is removed even if another is already gone or fails; the first
-    /// failure is returned.
-    pub async fn stop(&self, network: &Network, others: &Others) -> Result<(), HelperError> {
+    /// and routes); forwarding stays as it is (see [`sysctl`](super::sysctl)). Every
+    /// piece is removed even if another is already gone or fails; the first failure is
+    /// returned.
+    pub async fn stop(&self, network: &Network) -> Result<(), HelperError> {
         let mut first_error = None;
         let mut note = |result: Result<(), HelperError>| {
             if let Err(e) = result {
@@ -240,17 +293,11 @@ impl Datapath {
         // Down first, so nothing passes while the rules go; then rules and bridge are
         // removed at the same time (each waits for the kernel to let go of them).
         note(self.netlink.set_down(bridge).await);
-        let firewall =
-            async { if firewall::plan::plan(network).is_some() { self.firewall.remove(bridge).await } else { Ok(()) } };
+        let firewall = async { if self.plan(network).is_some() { self.firewall.remove(bridge).await } else { Ok(()) } };
         let (firewall, deleted) = tokio::join!(firewall, self.netlink.delete_bridge(bridge));
         note(firewall);
         note(deleted);
         step("dnsmasq, firewall and bridge removed");
-        for family in forwarding_families(network) {
-            if !others.forwarding.contains(&family) {
-                note(self.sysctl.restore_forwarding(family));
-            }
-        }
         first_error.map_or(Ok(()), Err)
     }
 
@@ -260,10 +307,23 @@ impl Datapath {
         Ok(self.netlink.link(bridge).await?.is_some_and(|link| link.is_bridge))
     }
 
+    /// Keeps the bridges of isolated networks from forwarding IPv4 at all (defence in
+    /// depth: a flushed firewall then still forwards none of their packets). Set at
+    /// start and again at every firewall check, since the kernel sets every
+    /// interface's `forwarding` to 1 whenever `ip_forward` goes from 0 to 1.
+    pub fn keep_isolated_from_forwarding<'a>(&self, active: impl Iterator<Item = &'a Network>) {
+        for network in active.filter(|n| n.mode() == NetworkMode::Isolated) {
+            let Ok(bridge) = bridge_name(network) else { continue };
+            if let Err(e) = self.sysctl.bridge_forwarding(bridge, false) {
+                warn!(network = %network.name, "{e}");
+            }
+        }
+    }
+
     /// Applies the network's firewall rules again (someone flushed them, the firewall
     /// service restarted, the helper restarted).
     pub async fn reapply_firewall(&self, network: &Network) -> Result<(), HelperError> {
-        match firewall::plan::plan(network) {
+        match self.plan(network) {
             Some(plan) => self.firewall.apply(&plan).await,
             None => Ok(()),
         }

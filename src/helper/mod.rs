@@ -10,7 +10,8 @@
 //! - [`objects`]: the D-Bus Manager and Network objects;
 //! - [`auth`]: polkit or root-only authorization of the caller;
 //! - [`lifecycle`]: the start sequence with rollback, and stop; its tools: [`netlink`],
-//!   [`firewall`] (plan, nftables, iptables), [`sysctl`], [`dnsmasq`] (files, process,
+//!   [`firewall`] (plan, nftables, iptables; [`firewall_watch`] brings flushed rules
+//!   back), [`sysctl`], [`dnsmasq`] (files, process,
 //!   leases);
 //! - [`default_network`]: the `default` network of a first run.
 
@@ -24,6 +25,7 @@ pub mod auth;
 pub mod default_network;
 pub mod dnsmasq;
 pub mod firewall;
+pub mod firewall_watch;
 pub mod fsutil;
 pub mod lease_watch;
 pub mod lifecycle;
@@ -96,8 +98,10 @@ async fn run(options: Options) -> Result<(), String> {
     let datapath = Datapath {
         netlink: Netlink::connect().map_err(|e| e.message)?,
         firewall: options.firewall,
+        isolated_host_access: options.isolated_host_access,
+        keep_ra_routes: options.keep_ra_routes,
         dnsmasq: Dnsmasq::new(&options.state_dir, &options.run_dir, lease_script),
-        sysctl: Sysctl::new(&options.run_dir),
+        sysctl: Sysctl,
     };
 
     let builder = if options.bus == "system" {
@@ -117,6 +121,9 @@ async fn run(options: Options) -> Result<(), String> {
     // Without the watch, leases are still read on request; only the signal is missing.
     if let Err(e) = lease_watch::spawn(service.clone()) {
         warn!("DHCPLeasesChanged will not be sent: {e}");
+    }
+    if let Err(e) = firewall_watch::spawn(service.clone(), options.firewall) {
+        warn!("firewall rules removed by other software will not come back by themselves: {e}");
     }
 
     // The name is taken only once every object is in place and autostart has run, so a

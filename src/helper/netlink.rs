@@ -10,7 +10,7 @@ use ipnetwork::IpNetwork;
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::packet_route::address::AddressAttribute;
 use rtnetlink::packet_route::link::{BridgeStpState, InfoKind, LinkAttribute, LinkFlags, LinkInfo, LinkMessage};
-use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteHeader, RouteType};
+use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteHeader, RouteProtocol, RouteType};
 use rtnetlink::{Handle, LinkBridge, LinkMessageBuilder, LinkUnspec, RouteMessageBuilder};
 
 use crate::dbus::{ErrorKind, HelperError};
@@ -216,6 +216,32 @@ impl Netlink {
 
     /// The host's addresses and the destinations of its main-table routes (default
     /// routes left out: everything is inside them).
+    /// The interfaces with IPv6 routes learned from router advertisements: the kernel
+    /// stops accepting advertisements once forwarding is on (unless the interface's
+    /// accept_ra is 2), and those routes then expire.
+    pub async fn ra_route_interfaces(&self) -> Result<Vec<String>, HelperError> {
+        let _turn = self.dump_turn.lock().await;
+        let links = self.links_locked().await?;
+        let mut query = RouteMessageBuilder::<IpAddr>::new().build();
+        query.header.address_family = AddressFamily::Inet6;
+        let mut routes = self.handle.route().get(query).execute();
+        let mut names: Vec<String> = Vec::new();
+        while let Some(message) = routes.try_next().await.map_err(|e| failed("cannot list routes", e))? {
+            if message.header.protocol != RouteProtocol::Ra {
+                continue;
+            }
+            for attribute in &message.attributes {
+                if let RouteAttribute::Oif(index) = attribute
+                    && let Some(link) = links.iter().find(|l| l.index == *index)
+                    && !names.contains(&link.name)
+                {
+                    names.push(link.name.clone());
+                }
+            }
+        }
+        Ok(names)
+    }
+
     pub async fn host_networks(&self) -> Result<Vec<HostNet>, HelperError> {
         let _turn = self.dump_turn.lock().await;
         let links = self.links_locked().await?;

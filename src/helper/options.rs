@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 
 use super::firewall::Backend;
+use super::firewall::plan::HostAccess;
 
 #[derive(Parser, Debug, Clone)]
 #[command(
@@ -49,6 +50,18 @@ pub struct Options {
     /// FORWARD policy DROP, which no nftables table can override), or `none`.
     #[arg(long, value_enum, default_value_t = Backend::Nftables)]
     pub firewall: Backend,
+
+    /// What guests of isolated networks may reach on the host: `services` (DHCP, DNS,
+    /// TFTP and ICMP; everything else is rejected) or `all` (every service the host
+    /// listens on, as libvirt allows). NAT and routed networks always get `all`.
+    #[arg(long, value_enum, value_name = "services|all", default_value_t = HostAccess::Services)]
+    pub isolated_host_access: HostAccess,
+
+    /// Before turning IPv6 forwarding on, set accept_ra to 2 on every interface with
+    /// routes from router advertisements (which would otherwise be lost), instead of
+    /// refusing the start.
+    #[arg(long)]
+    pub keep_ra_routes: bool,
 
     /// Write the manual page (roff, section 8) to standard output and exit (packaging).
     #[arg(long, hide = true)]

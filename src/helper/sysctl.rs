@@ -1,15 +1,15 @@
-//! The kernel settings a network needs: IP forwarding (global, so virtnet turns it on
-//! only when it was off, remembers that it did, and turns it off again when its last
-//! network that needed it stops) and the bridge's own IPv6 settings (per interface,
-//! gone with the bridge), as libvirt sets them.
+//! The kernel settings a network needs: IP forwarding (global: virtnet turns it on
+//! when a network that forwards starts and it was off, and, as libvirt, never turns it
+//! off again, since Docker, podman or a VPN started meanwhile may rely on it; only a
+//! start that fails takes back what it changed), and the bridge's own settings (per
+//! interface, gone with the bridge).
 
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tracing::info;
 
-use super::fsutil::{atomic_write, remove_if_exists};
 use crate::dbus::{ErrorKind, HelperError};
 use crate::model::values::Family;
 
@@ -34,51 +34,56 @@ fn write(key: &str, value: &str) -> Result<(), HelperError> {
     fs::write(Path::new(PROC_SYS).join(key), value).map_err(|e| failed(key, &e))
 }
 
-#[derive(Clone, Debug)]
-pub struct Sysctl {
-    /// Holds a marker per family virtnet switched forwarding on for.
-    marker_dir: PathBuf,
-}
+#[derive(Clone, Debug, Default)]
+pub struct Sysctl;
 
 impl Sysctl {
-    pub fn new(run_dir: &Path) -> Sysctl {
-        Sysctl { marker_dir: run_dir.join("sysctl") }
-    }
-
-    fn marker(&self, family: Family) -> PathBuf {
-        self.marker_dir.join(format!("{}-forwarding", family.as_str()))
-    }
-
     /// Turns forwarding on; returns true if it was off (so this start changed it).
     pub fn enable_forwarding(&self, family: Family) -> Result<bool, HelperError> {
         let key = forwarding_key(family);
         if read(key).map_err(|e| failed(key, &e))? == "1" {
             return Ok(false);
         }
-        fs::create_dir_all(&self.marker_dir).map_err(|e| failed(key, &e))?;
-        // The marker is written first: a crash in between leaves a marker for a setting
-        // that is still off, which is harmless; the opposite would lose track of it.
-        atomic_write(&self.marker(family), b"0\n").map_err(|e| failed(key, &e))?;
         write(key, "1")?;
         info!("{} forwarding turned on", family);
         Ok(true)
     }
 
-    /// Turns forwarding off again if virtnet turned it on.
-    pub fn restore_forwarding(&self, family: Family) -> Result<(), HelperError> {
+    /// Whether forwarding is on for this family.
+    pub fn forwarding_on(&self, family: Family) -> Result<bool, HelperError> {
         let key = forwarding_key(family);
-        if !self.marker(family).exists() {
-            return Ok(());
-        }
-        write(key, "0")?;
-        remove_if_exists(&self.marker(family)).map_err(|e| failed(key, &e))?;
-        info!("{} forwarding turned off again", family);
+        Ok(read(key).map_err(|e| failed(key, &e))? == "1")
+    }
+
+    /// The interface's accept_ra (0: never, 1: unless forwarding, 2: even when forwarding).
+    pub fn accept_ra(&self, interface: &str) -> Result<String, HelperError> {
+        let key = format!("net/ipv6/conf/{interface}/accept_ra");
+        read(&key).map_err(|e| failed(&key, &e))
+    }
+
+    /// Keeps router advertisements accepted on `interface` once forwarding is on.
+    pub fn keep_accepting_ra(&self, interface: &str) -> Result<(), HelperError> {
+        write(&format!("net/ipv6/conf/{interface}/accept_ra"), "2")?;
+        info!("accept_ra of {interface} set to 2, to keep its routes from router advertisements");
         Ok(())
     }
 
-    /// Whether virtnet turned forwarding on for this family (and it is still its doing).
-    pub fn forwarding_is_ours(&self, family: Family) -> bool {
-        self.marker(family).exists()
+    /// Turns forwarding off again: only to undo a start that failed after turning it on.
+    pub fn undo_enable_forwarding(&self, family: Family) -> Result<(), HelperError> {
+        write(forwarding_key(family), "0")?;
+        info!("{} forwarding turned off again (the start that turned it on failed)", family);
+        Ok(())
+    }
+
+    /// Whether the kernel may forward IPv4 packets that arrive on `bridge`; written
+    /// only when it differs (a write of the same value is not free under load).
+    pub fn bridge_forwarding(&self, bridge: &str, enable: bool) -> Result<(), HelperError> {
+        let key = format!("net/ipv4/conf/{bridge}/forwarding");
+        let wanted = if enable { "1" } else { "0" };
+        if read(&key).map_err(|e| failed(&key, &e))? == wanted {
+            return Ok(());
+        }
+        write(&key, wanted)
     }
 
     /// libvirt's settings for a bridge: IPv6 off unless the network has IPv6 addresses

@@ -91,3 +91,21 @@ pub fn xmllint() -> &'static str {
 pub mod gui;
 pub mod net;
 pub mod sandbox;
+
+/// Runs each `async fn NAME(backend: &str)` of the test file as two tests,
+/// `nftables::NAME` and `iptables::NAME`: the datapath must behave the same on both.
+#[allow(unused_macros)] // used by the datapath test files only
+macro_rules! for_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod nftables {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name("nftables").await })*
+        }
+        mod iptables {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name("iptables").await })*
+        }
+    };
+}
+#[allow(unused_imports)] // used by the datapath test files only
+pub(crate) use for_each_backend;

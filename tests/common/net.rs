@@ -92,6 +92,78 @@ impl Drop for Namespace {
     }
 }
 
+/// A listener that accepts every connection until dropped.
+pub struct Listener {
+    child: Child,
+}
+
+/// Accepts every TCP connection on `port` in the namespace `netns` (the test's own, or
+/// the sandbox's "host") until the listener is dropped.
+pub fn keep_listening_in(netns: &str, port: u16) -> Listener {
+    let script = data("peer.py");
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", netns, "/usr/bin/python3", "-u", script.to_str().unwrap(), "keep", &port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    assert_eq!(line.trim(), "listening");
+    Listener { child }
+}
+
+impl Namespace {
+    /// Accepts every TCP connection on `port` until the listener is dropped.
+    pub fn keep_listening(&self, port: u16) -> Listener {
+        keep_listening_in(&self.name, port)
+    }
+
+    /// Starts trying to connect to `host:port` every `interval` for `duration`;
+    /// `Probe::result` says how many attempts connected.
+    pub fn probe(&self, host: &str, port: u16, duration: Duration, interval: Duration) -> Probe {
+        let child = self.spawn(&[
+            "/usr/bin/python3",
+            data("peer.py").to_str().unwrap(),
+            "probe",
+            host,
+            &port.to_string(),
+            &duration.as_secs_f64().to_string(),
+            &interval.as_secs_f64().to_string(),
+        ]);
+        Probe { child }
+    }
+
+    /// Gives the namespace's `dev` the address `address` (with prefix) and a default
+    /// route via `gateway`: a guest configured by hand, without waiting for DHCP.
+    pub fn configure(&self, dev: &str, address: &str, gateway: &str) {
+        self.ok(&["ip", "addr", "add", address, "dev", dev]);
+        self.ok(&["ip", "route", "add", "default", "via", gateway]);
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Connection attempts running in the background.
+pub struct Probe {
+    child: Child,
+}
+
+impl Probe {
+    /// (connected, attempts), once the probing is over.
+    pub fn result(self) -> (u32, u32) {
+        let out = self.child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut words = text.split_whitespace().map(|w| w.parse::<u32>().unwrap());
+        (words.next().unwrap(), words.next().unwrap())
+    }
+}
+
 pub struct PeerWatch {
     child: Child,
     reader: std::io::BufReader<std::process::ChildStdout>,
@@ -161,8 +233,10 @@ impl Guest {
         Guest { ns, mac: out.trim().to_owned(), lease_file }
     }
 
-    /// Asks for an address with busybox udhcpc (8 tries: a new client's first lease
-    /// takes dnsmasq about 3 s, it pings the address first).
+    /// Asks for an address with busybox udhcpc (15 tries, one a second: a new bridge
+    /// port forwards only after STP's 4 s of listening and learning, and a new client's
+    /// first lease takes dnsmasq about 3 s more, it pings the address first; on a
+    /// loaded machine 8 tries were seen to run out).
     pub fn dhcp(&self, hostname: &str) -> DhcpResult {
         self.dhcp_with_option(&format!("hostname:{hostname}"))
     }
@@ -188,7 +262,7 @@ impl Guest {
             "-q",
             "-n",
             "-t",
-            "8",
+            "15",
             "-T",
             "1",
             "-x",

@@ -1,24 +1,38 @@
 //! The iptables backend, for hosts whose other software uses iptables (Docker sets the
-//! FORWARD policy to DROP, which no nftables table of ours can override). Each network
-//! gets its own chains, jumped to from the top of INPUT, OUTPUT, FORWARD and
-//! POSTROUTING, written with one `iptables-restore --noflush` per address family.
+//! FORWARD policy to DROP, which no nftables table of ours can override), written with
+//! one `iptables-restore --noflush` per address family.
+//!
+//! FORWARD uses libvirt's layout, so that isolation never depends on which network
+//! started last: three shared chains jumped from the top of FORWARD in the order
+//! `VN-FWX` (guests to guests of the same bridge), `VN-FWI` (into a bridge: replies, a
+//! routed subnet, else reject) and `VN-FWO` (out of a bridge: its subnet, else reject),
+//! each jumping to the network's own `VN-BRIDGE-FWX/FWI/FWO`. Every network's incoming
+//! accepts and rejects are therefore evaluated before any network's outgoing accepts: a
+//! NAT guest's packet to an isolated bridge meets the isolated network's reject first.
+//! Each network's INPUT, OUTPUT and POSTROUTING rules have their own chain, jumped to
+//! from the top of the built-in chain (each matches only its bridge or subnet, so their
+//! order does not matter).
 
 use std::fmt::Write as _;
 
 use ipnetwork::IpNetwork;
 
-use super::plan::{ForwardRule, NatRule, Plan, Service};
+use super::plan::{ForwardRule, HostAccess, NatRule, Plan, Service};
 use super::{run_tool, run_tool_output};
 use crate::dbus::HelperError;
 use crate::model::values::Family;
 
-/// Where a network's chains hook in.
-const HOOKS: [(&str, &str, &str); 4] = [
-    ("filter", "INPUT", "INP"),
-    ("filter", "OUTPUT", "OUT"),
-    ("filter", "FORWARD", "FWD"),
-    ("nat", "POSTROUTING", "NAT"),
-];
+/// Per-network chains jumped to from a built-in chain.
+const HOOKS: [(&str, &str, &str); 3] =
+    [("filter", "INPUT", "INP"), ("filter", "OUTPUT", "OUT"), ("nat", "POSTROUTING", "NAT")];
+
+/// The shared FORWARD chains, in the order FORWARD jumps to them, with the suffix of the
+/// per-network chain each jumps to.
+const SHARED_FORWARD: [(&str, &str); 3] = [("VN-FWX", "FWX"), ("VN-FWI", "FWI"), ("VN-FWO", "FWO")];
+
+/// A chain layout of earlier versions (one FORWARD chain per network, at the top of
+/// FORWARD), removed wherever it is found.
+const LEGACY_FORWARD: &str = "FWD";
 
 pub fn chain(bridge: &str, suffix: &str) -> String {
     format!("VN-{bridge}-{suffix}")
@@ -46,11 +60,14 @@ fn dev(flag: &str, dev: &Option<String>) -> String {
     dev.as_ref().map(|d| format!(" {flag} {d}")).unwrap_or_default()
 }
 
-/// What already exists, read from `iptables-save`: chains and jumps.
+/// What already exists, read from `iptables-save`: chains and jumps (in file order, so
+/// the order of a built-in chain's jumps is known).
 #[derive(Default)]
 struct Existing {
     chains: Vec<String>,
     jumps: Vec<(String, String)>,
+    /// The chain of every rule (`-A CHAIN ...`), jumps or not.
+    rules: Vec<String>,
 }
 
 impl Existing {
@@ -63,6 +80,9 @@ impl Existing {
                 }
             } else if let Some(rest) = line.strip_prefix("-A ") {
                 let words: Vec<&str> = rest.split_whitespace().collect();
+                if let Some(chain) = words.first() {
+                    existing.rules.push((*chain).to_owned());
+                }
                 if let [hook, "-j", target] = words.as_slice() {
                     existing.jumps.push(((*hook).to_owned(), (*target).to_owned()));
                 }
@@ -71,8 +91,36 @@ impl Existing {
         existing
     }
 
+    fn has_chain(&self, name: &str) -> bool {
+        self.chains.iter().any(|c| c == name)
+    }
+
+    fn count_jumps(&self, hook: &str, target: &str) -> usize {
+        self.jumps.iter().filter(|(h, t)| h == hook && t == target).count()
+    }
+
     fn has_jump(&self, hook: &str, target: &str) -> bool {
-        self.jumps.iter().any(|(h, t)| h == hook && t == target)
+        self.count_jumps(hook, target) > 0
+    }
+
+    /// Whether FORWARD jumps to each shared chain exactly once, in the order
+    /// cross, in, out (other software's rules may sit before or between them).
+    fn shared_forward_in_order(&self) -> bool {
+        let order: Vec<&str> = self
+            .jumps
+            .iter()
+            .filter(|(hook, target)| hook == "FORWARD" && SHARED_FORWARD.iter().any(|(c, _)| c == target))
+            .map(|(_, target)| target.as_str())
+            .collect();
+        order == SHARED_FORWARD.map(|(c, _)| c)
+    }
+
+    /// Whether the network's rules are all there: what a flush or another tool's
+    /// `iptables-restore` would have removed.
+    fn has_network(&self, bridge: &str) -> bool {
+        self.shared_forward_in_order()
+            && SHARED_FORWARD.iter().all(|(shared, suffix)| self.has_jump(shared, &chain(bridge, suffix)))
+            && HOOKS.iter().all(|(_, hook, suffix)| self.has_jump(hook, &chain(bridge, suffix)))
     }
 }
 
@@ -89,46 +137,105 @@ fn services(out: &mut String, plan: &Plan, family: Family, list: &[Service], suf
     }
 }
 
-/// The `iptables-restore --noflush` input that (re)creates the network's chains for
-/// one family; jumps are added only where `existing` lacks them.
-fn render_apply(plan: &Plan, family: Family, existing: &Existing) -> String {
-    let b = &plan.bridge;
-    let mut out = String::from("*filter\n");
-    for (table, hook, suffix) in HOOKS {
-        if table == "filter" {
-            // Declaring a chain creates it, or empties it if it exists.
-            let _ = writeln!(out, ":{} - [0:0]", chain(b, suffix));
-            if !existing.has_jump(hook, &chain(b, suffix)) {
-                let _ = writeln!(out, "-I {hook} 1 -j {}", chain(b, suffix));
-            }
+/// Creates the shared FORWARD chains that are missing and puts FORWARD's jumps to them
+/// in order at its top, unless they already are in order (declaring an existing chain
+/// would empty it, and with it every other network's jumps).
+fn render_shared_forward(out: &mut String, existing: &Existing) {
+    for (shared, _) in SHARED_FORWARD {
+        if !existing.has_chain(shared) {
+            let _ = writeln!(out, ":{shared} - [0:0]");
         }
     }
-    services(&mut out, plan, family, &plan.input, "INP", "-i");
-    services(&mut out, plan, family, &plan.output, "OUT", "-o");
-    let fwd = chain(b, "FWD");
-    for rule in &plan.forward {
-        let line = match rule {
-            ForwardRule::Cross => format!("-A {fwd} -i {b} -o {b} -j ACCEPT"),
-            ForwardRule::Out { subnet, dev: d } if of_family(subnet, family) => {
-                format!("-A {fwd} -i {b} -s {subnet}{} -j ACCEPT", dev("-o", d))
-            }
-            ForwardRule::In { subnet, dev: d, replies_only } if of_family(subnet, family) => format!(
-                "-A {fwd} -o {b} -d {subnet}{}{} -j ACCEPT",
+    if existing.shared_forward_in_order() {
+        return;
+    }
+    for (shared, _) in SHARED_FORWARD {
+        for _ in 0..existing.count_jumps("FORWARD", shared) {
+            let _ = writeln!(out, "-D FORWARD -j {shared}");
+        }
+    }
+    for (shared, _) in SHARED_FORWARD.iter().rev() {
+        let _ = writeln!(out, "-I FORWARD 1 -j {shared}");
+    }
+}
+
+/// Removes the network's chain of the earlier one-chain FORWARD layout, if any.
+fn render_legacy_removal(out: &mut String, bridge: &str, existing: &Existing) {
+    let legacy = chain(bridge, LEGACY_FORWARD);
+    for _ in 0..existing.count_jumps("FORWARD", &legacy) {
+        let _ = writeln!(out, "-D FORWARD -j {legacy}");
+    }
+    if existing.has_chain(&legacy) {
+        let _ = writeln!(out, "-F {legacy}\n-X {legacy}");
+    }
+}
+
+/// Declares the network's own chain (creating it, or emptying it if it exists) and the
+/// jump to it from `from` if that is missing.
+fn render_own_chain(out: &mut String, existing: &Existing, from: &str, own: &str, first: bool) {
+    let _ = writeln!(out, ":{own} - [0:0]");
+    if !existing.has_jump(from, own) {
+        let position = if first { " 1" } else { "" };
+        let verb = if first { "-I" } else { "-A" };
+        let _ = writeln!(out, "{verb} {from}{position} -j {own}");
+    }
+}
+
+/// The forward rule's line and the suffix of the chain it goes in.
+fn forward_line(plan: &Plan, rule: &ForwardRule, family: Family) -> Option<(&'static str, String)> {
+    let b = &plan.bridge;
+    Some(match rule {
+        ForwardRule::Cross => ("FWX", format!("-i {b} -o {b} -j ACCEPT")),
+        ForwardRule::Out { subnet, dev: d } if of_family(subnet, family) => {
+            ("FWO", format!("-i {b} -s {subnet}{} -j ACCEPT", dev("-o", d)))
+        }
+        ForwardRule::In { subnet, dev: d, replies_only } if of_family(subnet, family) => (
+            "FWI",
+            format!(
+                "-o {b} -d {subnet}{}{} -j ACCEPT",
                 dev("-i", d),
                 if *replies_only { " -m conntrack --ctstate RELATED,ESTABLISHED" } else { "" }
             ),
-            ForwardRule::RejectIn => format!("-A {fwd} -o {b} {}", reject(family)),
-            ForwardRule::RejectOut => format!("-A {fwd} -i {b} {}", reject(family)),
-            ForwardRule::Out { .. } | ForwardRule::In { .. } => continue,
+        ),
+        ForwardRule::RejectIn => ("FWI", format!("-o {b} {}", reject(family))),
+        ForwardRule::RejectOut => ("FWO", format!("-i {b} {}", reject(family))),
+        ForwardRule::Out { .. } | ForwardRule::In { .. } => return None,
+    })
+}
+
+/// The `iptables-restore --noflush` input that (re)creates the network's chains for
+/// one family; shared chains and jumps are added only where `existing` lacks them.
+fn render_apply(plan: &Plan, family: Family, existing: &Existing) -> String {
+    let b = &plan.bridge;
+    let mut out = String::from("*filter\n");
+    render_shared_forward(&mut out, existing);
+    render_legacy_removal(&mut out, b, existing);
+    for (table, hook, suffix) in HOOKS {
+        if table == "filter" {
+            render_own_chain(&mut out, existing, hook, &chain(b, suffix), true);
+        }
+    }
+    for (shared, suffix) in SHARED_FORWARD {
+        render_own_chain(&mut out, existing, shared, &chain(b, suffix), false);
+    }
+    services(&mut out, plan, family, &plan.input, "INP", "-i");
+    if plan.host_access == HostAccess::Services {
+        let inp = chain(b, "INP");
+        let icmp = match family {
+            Family::Ipv4 => "icmp",
+            Family::Ipv6 => "ipv6-icmp",
         };
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "-A {inp} -i {b} -p {icmp} -j ACCEPT");
+        let _ = writeln!(out, "-A {inp} -i {b} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+        let _ = writeln!(out, "-A {inp} -i {b} {}", reject(family));
+    }
+    services(&mut out, plan, family, &plan.output, "OUT", "-o");
+    for (suffix, line) in plan.forward.iter().filter_map(|rule| forward_line(plan, rule, family)) {
+        let _ = writeln!(out, "-A {} {line}", chain(b, suffix));
     }
     out.push_str("COMMIT\n*nat\n");
     let nat = chain(b, "NAT");
-    let _ = writeln!(out, ":{nat} - [0:0]");
-    if !existing.has_jump("POSTROUTING", &nat) {
-        let _ = writeln!(out, "-I POSTROUTING 1 -j {nat}");
-    }
+    render_own_chain(&mut out, existing, "POSTROUTING", &nat, true);
     for rule in &plan.nat {
         let line = match rule {
             NatRule::Keep { subnet, destination, dev: d } if of_family(subnet, family) => {
@@ -152,23 +259,45 @@ fn render_apply(plan: &Plan, family: Family, existing: &Existing) -> String {
     out
 }
 
-/// The input that removes whatever of the network's chains and jumps exists.
-fn render_remove(bridge: &str, existing: &Existing) -> String {
-    let mut out = String::new();
-    for table in ["filter", "nat"] {
-        let _ = writeln!(out, "*{table}");
-        for (t, hook, suffix) in HOOKS.iter().filter(|(t, _, _)| *t == table) {
-            let name = chain(bridge, suffix);
-            let _ = t;
-            if existing.has_jump(hook, &name) {
-                let _ = writeln!(out, "-D {hook} -j {name}");
-            }
-            if existing.chains.contains(&name) {
-                let _ = writeln!(out, "-F {name}\n-X {name}");
-            }
-        }
-        out.push_str("COMMIT\n");
+/// Removes the jump from `from` to `own` (every copy) and the chain itself.
+fn render_own_removal(out: &mut String, existing: &Existing, from: &str, own: &str) {
+    for _ in 0..existing.count_jumps(from, own) {
+        let _ = writeln!(out, "-D {from} -j {own}");
     }
+    if existing.has_chain(own) {
+        let _ = writeln!(out, "-F {own}\n-X {own}");
+    }
+}
+
+/// The input that removes whatever of the network's chains and jumps exists, and the
+/// shared FORWARD chains once no network uses them, so that a host whose last network
+/// stopped has no chain of ours left.
+fn render_remove(bridge: &str, existing: &Existing) -> String {
+    let mut out = String::from("*filter\n");
+    for (_, hook, suffix) in HOOKS.iter().filter(|(table, _, _)| *table == "filter") {
+        render_own_removal(&mut out, existing, hook, &chain(bridge, suffix));
+    }
+    for (shared, suffix) in SHARED_FORWARD {
+        render_own_removal(&mut out, existing, shared, &chain(bridge, suffix));
+    }
+    render_legacy_removal(&mut out, bridge, existing);
+    // The shared chains go once they hold nothing but this network's jumps. They are
+    // deleted without a flush: iptables-nft's flush of a chain whose rule was deleted
+    // earlier in the same transaction deletes it again and fails the whole input.
+    let rules_in_shared = existing.rules.iter().filter(|c| SHARED_FORWARD.iter().any(|(s, _)| s == *c)).count();
+    let own_jumps: usize =
+        SHARED_FORWARD.iter().map(|(s, suffix)| existing.count_jumps(s, &chain(bridge, suffix))).sum();
+    if rules_in_shared == own_jumps {
+        for (shared, _) in SHARED_FORWARD.iter().filter(|(shared, _)| existing.has_chain(shared)) {
+            for _ in 0..existing.count_jumps("FORWARD", shared) {
+                let _ = writeln!(out, "-D FORWARD -j {shared}");
+            }
+            let _ = writeln!(out, "-X {shared}");
+        }
+    }
+    out.push_str("COMMIT\n*nat\n");
+    render_own_removal(&mut out, existing, "POSTROUTING", &chain(bridge, "NAT"));
+    out.push_str("COMMIT\n");
     out
 }
 
@@ -184,6 +313,14 @@ pub async fn apply(plan: &Plan) -> Result<(), HelperError> {
         run_tool(restore, &["-w", "--noflush"], &render_apply(plan, family, &existing)).await?;
     }
     Ok(())
+}
+
+/// The bridges among `bridges` whose chains or jumps are not all in place in both
+/// families (cheap: one `iptables-save` per family for all of them).
+pub async fn missing(bridges: &[String]) -> Result<Vec<String>, HelperError> {
+    let v4 = existing(Family::Ipv4).await?;
+    let v6 = existing(Family::Ipv6).await?;
+    Ok(bridges.iter().filter(|b| !v4.has_network(b) || !v6.has_network(b)).cloned().collect())
 }
 
 pub async fn remove(bridge: &str) -> Result<(), HelperError> {

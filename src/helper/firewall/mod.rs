@@ -36,6 +36,16 @@ impl Backend {
         }
     }
 
+    /// The bridges among `bridges` whose rules are gone or incomplete (someone flushed
+    /// the ruleset or restored iptables without `--noflush`).
+    pub async fn missing(self, bridges: &[String]) -> Result<Vec<String>, HelperError> {
+        match self {
+            Backend::Nftables => nftables::missing(bridges).await,
+            Backend::Iptables => iptables::missing(bridges).await,
+            Backend::None => Ok(Vec::new()),
+        }
+    }
+
     /// Removes the rules of the network on `bridge`; absent rules are not an error.
     pub async fn remove(self, bridge: &str) -> Result<(), HelperError> {
         match self {

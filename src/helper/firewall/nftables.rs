@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use ipnetwork::IpNetwork;
 
-use super::plan::{ForwardRule, NatRule, Plan, Service};
-use super::run_tool;
+use super::plan::{ForwardRule, HostAccess, NatRule, Plan, Service};
+use super::{run_tool, run_tool_output};
 use crate::dbus::HelperError;
 use crate::model::values::Family;
 
@@ -54,6 +54,11 @@ pub fn render(plan: &Plan) -> String {
     let _ = writeln!(t, "\tchain input {{\n\t\ttype filter hook input priority filter; policy accept;");
     for s in &plan.input {
         let _ = writeln!(t, "\t\t{}", service("iifname", b, s));
+    }
+    if plan.host_access == HostAccess::Services {
+        let _ = writeln!(t, "\t\tiifname \"{b}\" meta l4proto {{ icmp, ipv6-icmp }} accept");
+        let _ = writeln!(t, "\t\tiifname \"{b}\" ct state established,related accept");
+        let _ = writeln!(t, "\t\tiifname \"{b}\" reject");
     }
     let _ = writeln!(t, "\t}}\n\tchain output {{\n\t\ttype filter hook output priority filter; policy accept;");
     for s in &plan.output {
@@ -125,6 +130,13 @@ fn remove_script(bridge: &str) -> String {
 
 pub async fn apply(plan: &Plan) -> Result<(), HelperError> {
     run_tool("nft", &["-f", "-"], &replace_script(plan)).await
+}
+
+/// The bridges among `bridges` that have no table (a `flush ruleset` removes them all).
+pub async fn missing(bridges: &[String]) -> Result<Vec<String>, HelperError> {
+    let listing = run_tool_output("nft", &["list", "tables", "inet"]).await?;
+    let tables: Vec<&str> = listing.lines().filter_map(|l| l.trim().strip_prefix("table inet ")).collect();
+    Ok(bridges.iter().filter(|b| !tables.contains(&table_name(b).as_str())).cloned().collect())
 }
 
 pub async fn remove(bridge: &str) -> Result<(), HelperError> {

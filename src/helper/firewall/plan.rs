@@ -71,11 +71,24 @@ pub enum NatRule {
     },
 }
 
+/// What guests may reach on the host itself, beyond the network's own services.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HostAccess {
+    /// Everything the host listens on (libvirt's rules; NAT and routed networks).
+    #[default]
+    All,
+    /// Only the network's services (DHCP, DNS, TFTP), ICMP and replies to the host's
+    /// own connections; the rest is rejected (isolated networks).
+    Services,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
     pub bridge: String,
     /// Host services guests reach through the bridge (DHCP, DNS, TFTP).
     pub input: Vec<Service>,
+    /// Whether the host's other services are open to guests too.
+    pub host_access: HostAccess,
     /// Replies the host sends to guests (DHCP).
     pub output: Vec<Service>,
     pub forward: Vec<ForwardRule>,
@@ -105,7 +118,10 @@ pub fn plan(network: &Network) -> Option<Plan> {
         })
         .collect();
 
-    let mut plan = Plan { bridge, ..Plan::default() };
+    // Guests of an isolated network reach the host's other services only where the
+    // helper is told so (`--isolated-host-access all`, applied by the datapath).
+    let host_access = if routed { HostAccess::All } else { HostAccess::Services };
+    let mut plan = Plan { bridge, host_access, ..Plan::default() };
     let wants_dns = network.dns.as_ref().and_then(|d| d.enable) != Some(false);
     let has_dhcp = |family| network.ips_of(family).any(IpDef::has_dhcp);
     if has_dhcp(Family::Ipv4) {
@@ -167,6 +183,10 @@ impl fmt::Display for Plan {
         writeln!(f, "bridge {}", self.bridge)?;
         for s in &self.input {
             writeln!(f, "input accept {} {} {}", family(s.family), s.proto.as_str(), s.port)?;
+        }
+        if self.host_access == HostAccess::Services {
+            writeln!(f, "input accept icmp, replies")?;
+            writeln!(f, "input reject bridge ->")?;
         }
         for s in &self.output {
             writeln!(f, "output accept {} {} {}", family(s.family), s.proto.as_str(), s.port)?;

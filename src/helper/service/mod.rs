@@ -52,7 +52,7 @@ pub struct Service {
     namespace: tokio::sync::Mutex<()>,
     /// Networks being started, with the definition they start with: their subnets and
     /// forwarding count as taken before they are active, so two starts at once cannot
-    /// both take one subnet, and a stop cannot turn off forwarding a start relies on.
+    /// both take one subnet, and a failed start cannot turn off forwarding another relies on.
     starting: std::sync::Mutex<HashMap<Uuid, Arc<Network>>>,
     /// Definitions being read and checked at once, at most: reading runs off the async
     /// workers, and a few callers cannot occupy every thread.

@@ -93,7 +93,7 @@ impl Service {
             Ok(false) => {
                 // Its bridge is gone (and an interface of that name that is not a bridge
                 // is not ours to touch): remove what is left and forget the run.
-                if let Err(e) = self.datapath.stop(&live, &self.others(uuid)).await {
+                if let Err(e) = self.datapath.stop(&live).await {
                     warn!(network = %name, "cleaning up after it: {e}");
                 }
                 if let Err(e) = self.store.remove_status(&name) {

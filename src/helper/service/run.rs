@@ -10,17 +10,13 @@ use super::{Service, log_result, not_found_any, storage};
 use crate::dbus::{ErrorKind, HelperError, NetworkEvent};
 use crate::helper::auth::Caller;
 use crate::helper::dnsmasq::process::Process;
+use crate::helper::firewall;
 use crate::helper::lifecycle::{self, Others};
 use crate::helper::registry::{NetState, Slot};
 use crate::model::Network;
 
 impl Service {
-    /// What the active (and starting) networks other than `except` hold.
-    pub(super) fn others(&self, except: Uuid) -> Others {
-        let starting = self.starting.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.others_locked(except, &starting)
-    }
-
+    /// What the active and starting networks other than `except` hold.
     fn others_locked(&self, except: Uuid, starting: &HashMap<Uuid, Arc<Network>>) -> Others {
         let mut others = Others::default();
         let live = self.registry.all().into_iter().filter(|s| s.uuid != except).filter_map(|s| s.state().live);
@@ -45,7 +41,7 @@ impl Service {
         let result = async {
             let dnsmasq = self.datapath.start(network, &others).await?;
             if let Err(e) = self.store.save_status(network) {
-                if let Err(stop) = self.datapath.stop(network, &self.others(uuid)).await {
+                if let Err(stop) = self.datapath.stop(network).await {
                     warn!(network = %network.name, "could not undo the start: {stop}");
                 }
                 return Err(storage(e));
@@ -69,6 +65,11 @@ impl Service {
     pub(super) async fn start_locked(self: &Arc<Self>, slot: &Arc<Slot>, live: Network) -> Result<(), HelperError> {
         if let Some(process) = self.bring_up(&live, slot.uuid).await? {
             self.supervise(slot, process);
+        }
+        // This start may have turned ip_forward on, which turns every interface's on.
+        if !lifecycle::forwarding_families(&live).is_empty() {
+            let active = self.registry.visible();
+            self.datapath.keep_isolated_from_forwarding(active.iter().filter_map(|(_, s)| s.live.as_deref()));
         }
         let before = slot.state();
         let after = NetState { live: Some(Arc::new(live)), degraded: None, ..before.clone() };
@@ -110,7 +111,7 @@ impl Service {
                 return Err(HelperError::new(ErrorKind::NotActive, format!("network '{name}' is not active")));
             };
             slot.stop_supervisor();
-            self.datapath.stop(&live, &self.others(slot.uuid)).await?;
+            self.datapath.stop(&live).await?;
             if let Err(e) = self.store.remove_status(&live.name) {
                 warn!(network = %name, "{e}");
             }
@@ -122,6 +123,44 @@ impl Service {
         .await;
         log_result("destroy", &name, &result);
         result
+    }
+
+    /// Applies the rules of every active network whose rules someone else removed
+    /// (`nft flush ruleset`, `iptables -F`), and keeps isolated bridges from
+    /// forwarding; returns how many networks got their rules back. The helper's own
+    /// repair ([`firewall_watch`](crate::helper::firewall_watch)), so no caller.
+    pub async fn restore_firewall(&self) -> usize {
+        let active: Vec<(Arc<Slot>, String)> = self
+            .registry
+            .visible()
+            .into_iter()
+            .filter_map(|(slot, state)| Some((slot, firewall::plan::plan(state.live.as_deref()?)?.bridge)))
+            .collect();
+        self.datapath
+            .keep_isolated_from_forwarding(self.registry.visible().iter().filter_map(|(_, s)| s.live.as_deref()));
+        let bridges: Vec<String> = active.iter().map(|(_, bridge)| bridge.clone()).collect();
+        let missing = match self.datapath.firewall.missing(&bridges).await {
+            Ok(missing) => missing,
+            Err(e) => {
+                warn!("cannot check the firewall rules: {e}");
+                return 0;
+            }
+        };
+        let mut restored = 0;
+        for (slot, bridge) in active.iter().filter(|(_, bridge)| missing.contains(bridge)) {
+            // A network being stopped has its rules removed on purpose: once its
+            // operation is over, only one still active and still missing is repaired.
+            let _op = slot.op.lock().await;
+            let Some(live) = slot.state().live else { continue };
+            if !self.datapath.firewall.missing(std::slice::from_ref(bridge)).await.is_ok_and(|m| !m.is_empty()) {
+                continue;
+            }
+            warn!(network = %live.name, "its firewall rules were removed by someone else; applying them again");
+            let result = self.datapath.reapply_firewall(&live).await;
+            log_result("restore firewall rules", &live.name, &result);
+            restored += usize::from(result.is_ok());
+        }
+        restored
     }
 
     /// Reload: applies the firewall rules of every active network again.

@@ -2,7 +2,13 @@
 
     peer.py serve PORT SECONDS   accept one connection, print the peer's address
     peer.py connect HOST PORT    connect (2 s timeout), say "connected" or why not
+    peer.py keep PORT            accept and close connections until killed
+    peer.py probe HOST PORT SECONDS INTERVAL
+                                 try to connect every INTERVAL seconds (each with that
+                                 timeout) for SECONDS; print how many attempts
+                                 connected and how many were made
 """
+import time
 import socket
 import sys
 
@@ -29,6 +35,39 @@ def serve(port, seconds):
         return 0
 
 
+def listener(port):
+    server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("::", port))
+    server.listen(64)
+    return server
+
+
+def keep(port):
+    server = listener(port)
+    print("listening", flush=True)
+    while True:
+        conn, _ = server.accept()
+        conn.close()
+
+
+def probe(host, port, seconds, interval):
+    connected = attempts = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        began = time.monotonic()
+        attempts += 1
+        try:
+            with socket.create_connection((host, port), timeout=interval):
+                connected += 1
+        except OSError:
+            pass
+        time.sleep(max(0.0, interval - (time.monotonic() - began)))
+    print(connected, attempts, flush=True)
+    return 0
+
+
 def connect(host, port):
     try:
         with socket.create_connection((host, port), timeout=2):
@@ -42,4 +81,8 @@ def connect(host, port):
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
         sys.exit(serve(int(sys.argv[2]), float(sys.argv[3])))
+    if sys.argv[1] == "keep":
+        sys.exit(keep(int(sys.argv[2])))
+    if sys.argv[1] == "probe":
+        sys.exit(probe(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])))
     sys.exit(connect(sys.argv[2], int(sys.argv[3])))
