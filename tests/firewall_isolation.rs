@@ -227,8 +227,71 @@ async fn isolated_guests_reach_only_the_hosts_services(backend: &str) {
     assert!(nat.connect(uplink, SERVICE));
 }
 
+/// `virtnet net-info NAME`'s lines as (label, value).
+fn net_info(sandbox: &Sandbox, name: &str) -> Vec<(String, String)> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_virtnet"))
+        .args(["-c", sandbox.address(), "net-info", name])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+fn firewall_line(sandbox: &Sandbox, name: &str) -> Option<String> {
+    net_info(sandbox, name).into_iter().find(|(k, _)| k == "Firewall").map(|(_, v)| v)
+}
+
+async fn a_foreign_drop_policy_is_named(backend: &str) {
+    let lab = Lab::start(backend, &["lab"]).await;
+    assert_eq!(firewall_line(&lab.sandbox, "lab"), None);
+    // Docker's kind of table: ip filter FORWARD with policy drop (with the iptables
+    // backend, iptables-nft's own chain, which holds our jumps, gets the policy).
+    for command in [
+        &["nft", "add", "table", "ip", "filter"][..],
+        &["nft", "add", "chain", "ip", "filter", "FORWARD", "{ type filter hook forward priority 0; policy drop; }"],
+    ] {
+        let out = lab.sandbox.netns_exec(command);
+        assert!(out.status.success(), "{command:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let added = Instant::now();
+    if backend == "nftables" {
+        let said = loop {
+            if let Some(said) = firewall_line(&lab.sandbox, "lab") {
+                break said;
+            }
+            assert!(
+                added.elapsed() < Duration::from_secs(5),
+                "net-info does not name the chain:\n{}",
+                lab.sandbox.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert!(
+            said.contains("Table ip filter, chain FORWARD (policy drop)") && said.contains("--firewall iptables"),
+            "{said}"
+        );
+        // What it says is true: lab's guests no longer get out.
+        assert!(!lab.reaches("lab", "outside"), "the drop policy did not drop");
+    } else {
+        // Our jumps come first in that very chain: nothing to report, and traffic flows.
+        std::thread::sleep(Duration::from_secs(2));
+        assert_eq!(firewall_line(&lab.sandbox, "lab"), None);
+        assert!(lab.reaches("lab", "outside"));
+    }
+    assert!(lab.sandbox.netns_exec(&["nft", "delete", "table", "ip", "filter"]).status.success());
+    let removed = Instant::now();
+    while firewall_line(&lab.sandbox, "lab").is_some() {
+        assert!(removed.elapsed() < Duration::from_secs(5), "net-info still names the chain");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 for_each_backend!(
     isolation_in_either_start_order,
     rules_come_back_after_a_flush,
-    isolated_guests_reach_only_the_hosts_services
+    isolated_guests_reach_only_the_hosts_services,
+    a_foreign_drop_policy_is_named
 );

@@ -17,8 +17,11 @@ pub async fn run(cx: &Context, args: &NetworkArg) -> CliResult<()> {
         (gettext("Bridge:"), call(network.bridge_name().await)?),
     ];
     let degraded = call(network.degraded().await)?;
-    // virsh's lines, and one more only when something is wrong.
-    let extra = (!degraded.is_empty()).then(|| (gettext("Degraded:"), degraded));
+    let conflict = call(network.firewall_conflict().await)?;
+    // virsh's lines, and more only when something is wrong.
+    let extra = [(gettext("Degraded:"), degraded), (gettext("Firewall:"), conflict)]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty());
     for (label, value) in lines.into_iter().chain(extra) {
         let value = shown_text(&value);
         println!("{label}{}{value}", " ".repeat(16usize.saturating_sub(label.chars().count())));

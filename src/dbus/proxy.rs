@@ -100,4 +100,8 @@ pub trait Network {
     /// Why the running network does not work as defined, or empty.
     #[zbus(property)]
     fn degraded(&self) -> zbus::Result<String>;
+
+    /// Which other firewall drops what the running network accepts, or empty.
+    #[zbus(property)]
+    fn firewall_conflict(&self) -> zbus::Result<String>;
 }

@@ -25,6 +25,10 @@ pub struct NetworkSummary {
     /// shape scripts already parse stays the same for healthy networks.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub degraded: String,
+    /// Which other firewall drops what the network's rules accept, or empty; in
+    /// `--json` only when set.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub firewall_conflict: String,
 }
 
 impl NetworkSummary {
@@ -42,6 +46,7 @@ impl NetworkSummary {
             bridge: text("BridgeName").unwrap_or_default(),
             forward_mode: text("ForwardMode").unwrap_or_default(),
             degraded: text("Degraded").unwrap_or_default(),
+            firewall_conflict: text("FirewallConflict").unwrap_or_default(),
         })
     }
 }

@@ -11,7 +11,10 @@
 //!   changes raise no event.
 //!
 //! The check costs one `nft list tables` (or one `iptables-save` per family) per burst of
-//! changes; the helper's own changes trigger it too, and find nothing missing.
+//! changes; the helper's own changes trigger it too, and find nothing missing. Each
+//! check also reads the other tables' base chains, so a network's page says when
+//! another firewall starts or stops dropping its traffic
+//! ([`foreign`](super::firewall::foreign)); a network's start is such a change too.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,6 +76,7 @@ pub fn spawn(service: Arc<Service>, backend: Backend) -> Result<(), String> {
             if restored > 0 {
                 info!("firewall rules of {restored} network(s) applied again");
             }
+            service.check_foreign_firewall().await;
         }
     });
     Ok(())

@@ -234,6 +234,13 @@ impl NetworkObject {
     async fn degraded(&self) -> String {
         self.slot.state().properties().degraded
     }
+
+    /// Which other firewall (a base chain with policy drop in another table) drops
+    /// what the running network's rules accept, and what to do; empty when none does.
+    #[zbus(property)]
+    async fn firewall_conflict(&self) -> String {
+        self.slot.state().properties().firewall_conflict
+    }
 }
 
 /// What the service tells clients: network objects appearing and going, and the
@@ -311,6 +318,9 @@ impl Bus {
         }
         if before.degraded != after.degraded {
             sent = sent.and(network.degraded_changed(emitter).await);
+        }
+        if before.firewall_conflict != after.firewall_conflict {
+            sent = sent.and(network.firewall_conflict_changed(emitter).await);
         }
         if let Err(e) = sent {
             warn!(network = %after.name, "cannot emit PropertiesChanged: {e}");

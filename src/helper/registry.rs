@@ -26,6 +26,9 @@ pub struct NetState {
     /// Why the running network does not work as defined (its dnsmasq was given up on);
     /// `None` while it does. Cleared by every start and stop.
     pub degraded: Option<String>,
+    /// Which other firewall drops what the running network's rules accept, and what to
+    /// do (kept up to date by the firewall watch); `None` when nothing does.
+    pub firewall_conflict: Option<String>,
 }
 
 /// The values of the D-Bus properties, derived from a [`NetState`].
@@ -38,6 +41,7 @@ pub struct Properties {
     pub bridge_name: String,
     pub forward_mode: String,
     pub degraded: String,
+    pub firewall_conflict: String,
 }
 
 impl NetState {
@@ -64,6 +68,7 @@ impl NetState {
             bridge_name: current.and_then(|n| n.bridge.name.clone()).unwrap_or_default(),
             forward_mode: current.map_or("none", |n| n.mode().as_str()).to_owned(),
             degraded: self.degraded.clone().filter(|_| self.live.is_some()).unwrap_or_default(),
+            firewall_conflict: self.firewall_conflict.clone().filter(|_| self.live.is_some()).unwrap_or_default(),
         }
     }
 

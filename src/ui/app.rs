@@ -405,7 +405,7 @@ impl App {
             path: summary.path.clone(),
             name: summary.name.clone(),
             active: summary.active,
-            degraded: !summary.degraded.is_empty(),
+            degraded: !summary.degraded.is_empty() || !summary.firewall_conflict.is_empty(),
             subtitle: texts::subtitle(summary, guests),
             subnets,
         })
@@ -490,6 +490,9 @@ fn apply_changes(summary: &mut NetworkSummary, changed: &HashMap<String, zbus::O
     }
     if let Some(degraded) = text("Degraded") {
         summary.degraded = degraded;
+    }
+    if let Some(conflict) = text("FirewallConflict") {
+        summary.firewall_conflict = conflict;
     }
     if let Some(active) = flag("Active") {
         summary.active = active;

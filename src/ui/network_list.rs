@@ -21,7 +21,8 @@ pub struct NetworkRow {
     pub path: String,
     pub name: String,
     pub active: bool,
-    /// Running, but not as defined (the helper gave up on its dnsmasq).
+    /// Running, but not as defined (the helper gave up on its dnsmasq, or another
+    /// firewall drops its traffic): a warning-colored state dot.
     pub degraded: bool,
     /// `Active · NAT · 2 guests`.
     pub subtitle: String,

@@ -36,6 +36,9 @@ pub fn subtitle(summary: &NetworkSummary, guests: usize) -> String {
     if summary.active && !summary.degraded.is_empty() {
         parts.push(gettext("DHCP and DNS stopped"));
     }
+    if summary.active && !summary.firewall_conflict.is_empty() {
+        parts.push(gettext("Blocked by a firewall"));
+    }
     if guests > 0 {
         parts.push(gettextrs::ngettext("{n} guest", "{n} guests", guests as u32).replace("{n}", &guests.to_string()));
     }
@@ -127,6 +130,8 @@ mod tests {
         assert_eq!(subtitle(&summary, 2), "Active · NAT · 2 guests");
         let degraded = NetworkSummary { degraded: "dnsmasq stopped".into(), ..summary.clone() };
         assert_eq!(subtitle(&degraded, 0), "Active · NAT · DHCP and DNS stopped");
+        let blocked = NetworkSummary { firewall_conflict: "table ip filter".into(), ..summary.clone() };
+        assert_eq!(subtitle(&blocked, 0), "Active · NAT · Blocked by a firewall");
         let net = Network::from_xml(
             "<network><name>lab</name><ip address='10.0.0.1' prefix='24'/><ip family='ipv6' address='fd00::1' prefix='64'/></network>",
         )

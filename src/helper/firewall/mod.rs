@@ -11,6 +11,7 @@ use tokio::process::Command;
 
 use crate::dbus::{ErrorKind, HelperError};
 
+pub mod foreign;
 pub mod iptables;
 pub mod nftables;
 pub mod plan;

@@ -113,6 +113,7 @@ impl Service {
             config: Some(Arc::new(network)),
             live: before.live.clone(),
             degraded: before.degraded.clone(),
+            firewall_conflict: before.firewall_conflict.clone(),
         };
         slot.set_state(after.clone());
         self.bus.properties_changed(&slot, &before.properties(), &after.properties()).await;

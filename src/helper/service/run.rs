@@ -72,7 +72,7 @@ impl Service {
             self.datapath.keep_isolated_from_forwarding(active.iter().filter_map(|(_, s)| s.live.as_deref()));
         }
         let before = slot.state();
-        let after = NetState { live: Some(Arc::new(live)), degraded: None, ..before.clone() };
+        let after = NetState { live: Some(Arc::new(live)), degraded: None, firewall_conflict: None, ..before.clone() };
         slot.set_state(after.clone());
         self.release_claim(slot.uuid);
         self.bus.properties_changed(slot, &before.properties(), &after.properties()).await;
@@ -117,7 +117,8 @@ impl Service {
             }
             self.bus.network_event(slot, NetworkEvent::Stopped).await;
             // A transient network ends with its last run.
-            self.settle(slot, &before, NetState { live: None, degraded: None, ..before.clone() }).await;
+            let after = NetState { live: None, degraded: None, firewall_conflict: None, ..before.clone() };
+            self.settle(slot, &before, after).await;
             Ok(())
         }
         .await;
@@ -161,6 +162,42 @@ impl Service {
             restored += usize::from(result.is_ok());
         }
         restored
+    }
+
+    /// Names, on each active network, the other firewall's chains that drop what its
+    /// rules accept (the FirewallConflict property), and logs each new finding once.
+    pub async fn check_foreign_firewall(&self) {
+        let backend = self.datapath.firewall;
+        if backend == firewall::Backend::None {
+            return;
+        }
+        let drops = match firewall::foreign::drops().await {
+            Ok(drops) => drops,
+            Err(e) => {
+                warn!("cannot read the host's other firewall chains: {e}");
+                return;
+            }
+        };
+        let changed = |state: &NetState| {
+            let conflict = firewall::foreign::conflict(&drops, state.live.as_deref()?, backend);
+            (conflict != state.firewall_conflict).then_some(conflict)
+        };
+        for (slot, state) in self.registry.visible() {
+            // The operation lock only where something changes (this runs every second
+            // with the iptables backend), and the state read again under it.
+            if changed(&state).is_none() {
+                continue;
+            }
+            let _op = slot.op.lock().await;
+            let before = slot.state();
+            let (Some(live), Some(conflict)) = (before.live.clone(), changed(&before)) else { continue };
+            if let Some(sentence) = &conflict {
+                warn!(network = %live.name, "{sentence}");
+            }
+            let after = NetState { firewall_conflict: conflict, ..before.clone() };
+            slot.set_state(after.clone());
+            self.bus.properties_changed(&slot, &before.properties(), &after.properties()).await;
+        }
     }
 
     /// Reload: applies the firewall rules of every active network again.

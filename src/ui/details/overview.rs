@@ -24,6 +24,8 @@ pub struct OverviewSection {
     state: gtk::Label,
     /// Shown while the helper reports the network degraded, with its reason.
     degraded: adw::ActionRow,
+    /// Shown while another firewall drops the network's traffic, naming it.
+    firewall_conflict: adw::ActionRow,
     autostart_row: adw::ActionRow,
     autostart: gtk::Switch,
     autostart_handler: glib::SignalHandlerId,
@@ -45,6 +47,14 @@ fn edit(sender: &relm4::Sender<DetailsInput>, field: Field) -> impl Fn(String) +
     move |text| sender.emit(DetailsInput::Edit(field, text))
 }
 
+/// A hidden row that shows the helper's reason (its text, never markup) when
+/// something keeps the running network from working as defined.
+fn warning_row(title: &str) -> adw::ActionRow {
+    let row = adw::ActionRow::builder().title(title).use_markup(false).visible(false).css_classes(["warning"]).build();
+    row.add_prefix(&gtk::Image::from_icon_name("dialog-warning-symbolic"));
+    row
+}
+
 impl OverviewSection {
     pub fn new(sender: &relm4::Sender<DetailsInput>) -> Self {
         let group = adw::PreferencesGroup::builder().title(gettext("Overview")).build();
@@ -52,14 +62,10 @@ impl OverviewSection {
         name.add_to(&group);
         let (state_row, state) = value_row(&gettext("State"));
         group.add(&state_row);
-        let degraded = adw::ActionRow::builder()
-            .title(gettext("DHCP and DNS have stopped"))
-            .use_markup(false)
-            .visible(false)
-            .css_classes(["warning"])
-            .build();
-        degraded.add_prefix(&gtk::Image::from_icon_name("dialog-warning-symbolic"));
+        let degraded = warning_row(&gettext("DHCP and DNS have stopped"));
         group.add(&degraded);
+        let firewall_conflict = warning_row(&gettext("Another firewall blocks this network"));
+        group.add(&firewall_conflict);
         // Unlike the other fields it is not a change to apply: say so.
         let (autostart_row, autostart) =
             switch_row(&gettext("Autostart"), Some(&gettext("Start when the computer starts; applies at once")));
@@ -111,6 +117,7 @@ impl OverviewSection {
             name,
             state,
             degraded,
+            firewall_conflict,
             autostart_row,
             autostart,
             autostart_handler,
@@ -203,6 +210,8 @@ impl OverviewSection {
         // The helper's reason, in its words (it names what to do).
         self.degraded.set_subtitle(&texts::shown_text(&summary.degraded));
         self.degraded.set_visible(summary.active && !summary.degraded.is_empty());
+        self.firewall_conflict.set_subtitle(&texts::shown_text(&summary.firewall_conflict));
+        self.firewall_conflict.set_visible(summary.active && !summary.firewall_conflict.is_empty());
         self.autostart.block_signal(&self.autostart_handler);
         self.autostart.set_active(summary.autostart);
         self.autostart.unblock_signal(&self.autostart_handler);
