@@ -6,29 +6,43 @@ use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-/// Replaces `path` with `contents` atomically (mode 0644), and durably: synced to disk
+/// Files only root reads (definitions, status, dnsmasq's configuration, which it reads
+/// before dropping its privileges).
+const PRIVATE: u32 = 0o600;
+
+/// Files dnsmasq reads again after dropping to its own user (static hosts, DNS hosts).
+const READABLE: u32 = 0o644;
+
+/// Replaces `path` with `contents` atomically (mode 0600), and durably: synced to disk
 /// before and after the rename.
 pub fn atomic_write(path: &Path, contents: &[u8]) -> io::Result<()> {
-    write_via_temp(path, contents, true)
+    write_via_temp(path, contents, true, PRIVATE)
 }
 
-/// Replaces `path` so readers see the old or the new contents, never a mix, without
-/// waiting for the disk: for files that are regenerated whenever they are needed.
+/// Replaces `path` (mode 0600) so readers see the old or the new contents, never a
+/// mix, without waiting for the disk: for files regenerated whenever they are needed.
 pub fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
-    write_via_temp(path, contents, false)
+    write_via_temp(path, contents, false, PRIVATE)
+}
+
+/// As [`replace`], readable by every user (mode 0644): for dnsmasq's hosts files.
+pub fn replace_readable(path: &Path, contents: &[u8]) -> io::Result<()> {
+    write_via_temp(path, contents, false, READABLE)
 }
 
 /// Writes a temp file beside `path` and renames it over `path`; the temp file goes if
 /// any step fails. `durable` syncs the file and its folder. Each write has a temp file
 /// of its own, created exclusively under a random name (tempfile's O_EXCL, which
-/// follows no link), so concurrent writes of one file never share or clobber one.
-fn write_via_temp(path: &Path, contents: &[u8], durable: bool) -> io::Result<()> {
+/// follows no link), so concurrent writes of one file never share or clobber one. The
+/// mode is set on the open file, so the process's umask (the unit's 0077) cannot change it.
+fn write_via_temp(path: &Path, contents: &[u8], durable: bool, mode: u32) -> io::Result<()> {
     let (dir, prefix) = temp_place(path)?;
     let mut temp = tempfile::Builder::new()
         .prefix(&prefix)
         .suffix(".tmp")
-        .permissions(fs::Permissions::from_mode(0o644))
+        .permissions(fs::Permissions::from_mode(PRIVATE))
         .tempfile_in(dir)?;
+    temp.as_file().set_permissions(fs::Permissions::from_mode(mode))?;
     temp.write_all(contents)?;
     if durable {
         temp.as_file().sync_all()?;
@@ -106,7 +120,18 @@ mod tests {
         let text = fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().collect::<std::collections::HashSet<_>>().len(), 1, "a mix of writes");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn private_and_readable_files_get_their_modes() {
+        // Set with fchmod, which the umask does not touch (the unit's is 0077).
+        let dir = tempfile::tempdir().unwrap();
+        let (private, readable) = (dir.path().join("net.xml"), dir.path().join("net.hostsfile"));
+        atomic_write(&private, b"x").unwrap();
+        replace_readable(&readable, b"y").unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!((mode(&private), mode(&readable)), (0o600, 0o644));
     }
 
     #[test]

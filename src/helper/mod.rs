@@ -13,7 +13,8 @@
 //!   [`firewall`] (plan, nftables, iptables; [`firewall_watch`] brings flushed rules
 //!   back), [`sysctl`], [`dnsmasq`] (files, process,
 //!   leases);
-//! - [`default_network`]: the `default` network of a first run.
+//! - [`default_network`]: the `default` network of a first run;
+//! - [`tools`]: the programs it runs, by absolute path and with a clean environment.
 
 use std::process::ExitCode;
 
@@ -36,6 +37,7 @@ pub mod registry;
 pub mod service;
 pub mod store;
 pub mod sysctl;
+pub mod tools;
 
 use crate::dbus::{BUS_NAME, ROOT_PATH};
 use auth::Authorizer;
@@ -94,7 +96,10 @@ pub fn main() -> ExitCode {
 async fn run(options: Options) -> Result<(), String> {
     let store = Store::new(options.config_dir.clone(), options.run_dir.clone(), options.state_dir.clone());
     let first_run = store.prepare().map_err(|e| e.to_string())?;
-    let lease_script = std::env::current_exe().map_err(|e| format!("cannot find virtnetd's own path: {e}"))?;
+    let lease_script = match &options.lease_script {
+        Some(path) => path.clone(),
+        None => installed_path()?,
+    };
     let datapath = Datapath {
         netlink: Netlink::connect().map_err(|e| e.message)?,
         firewall: options.firewall,
@@ -139,6 +144,19 @@ async fn run(options: Options) -> Result<(), String> {
     wait_for_termination().await?;
     info!("virtnetd stopping; running networks keep running");
     Ok(())
+}
+
+/// Where virtnetd is installed: meson's bindir, given at build time. Not the running
+/// program's path: once a package upgrade replaced the file under a running helper,
+/// that reads `/usr/bin/virtnetd (deleted)`, and every dnsmasq start would fail. A
+/// build without meson (development) falls back to it.
+fn installed_path() -> Result<std::path::PathBuf, String> {
+    if let Some(bindir) = option_env!("VIRTNET_BINDIR") {
+        return Ok(std::path::Path::new(bindir).join("virtnetd"));
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find virtnetd's own path: {e}"))?;
+    let path = exe.to_string_lossy();
+    Ok(path.strip_suffix(" (deleted)").map_or(exe.clone(), std::path::PathBuf::from))
 }
 
 async fn wait_for_termination() -> Result<(), String> {

@@ -63,6 +63,11 @@ pub struct Options {
     #[arg(long)]
     pub keep_ra_routes: bool,
 
+    /// The program dnsmasq runs for each lease change: virtnetd itself. Default: where
+    /// virtnetd was installed (fixed at build time), else this program's own path.
+    #[arg(long, value_name = "PATH")]
+    pub lease_script: Option<PathBuf>,
+
     /// Write the manual page (roff, section 8) to standard output and exit (packaging).
     #[arg(long, hide = true)]
     pub manpage: bool,

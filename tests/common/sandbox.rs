@@ -41,8 +41,10 @@ fn run_script(
     netns: Option<&str>,
     helper_args: &str,
     path_prefix: Option<&Path>,
+    extra_env: &[(&str, &str)],
 ) -> Output {
     let mut cmd = Command::new(script());
+    cmd.envs(extra_env.iter().copied());
     if let Some(prefix) = path_prefix {
         cmd.env("PATH", format!("{}:{}", prefix.display(), std::env::var("PATH").unwrap_or_default()));
     }
@@ -80,10 +82,27 @@ impl Sandbox {
         Sandbox::start_full(false, helper_args, Some(path_prefix.to_owned()), |_| {})
     }
 
+    /// A sandbox whose virtnetd has only what its systemd unit leaves it (the unit's
+    /// capabilities, /proc/sys read-only but for net: build-aux/confine-like-unit),
+    /// also when restarted.
+    pub fn start_confined() -> Sandbox {
+        Sandbox::start_inner(false, "", None, &[("SANDBOX_CONFINED", "1")], |_| {})
+    }
+
     fn start_full(
         polkit: bool,
         helper_args: &str,
         path_prefix: Option<PathBuf>,
+        prepare: impl FnOnce(&Path),
+    ) -> Sandbox {
+        Sandbox::start_inner(polkit, helper_args, path_prefix, &[], prepare)
+    }
+
+    fn start_inner(
+        polkit: bool,
+        helper_args: &str,
+        path_prefix: Option<PathBuf>,
+        extra_env: &[(&str, &str)],
         prepare: impl FnOnce(&Path),
     ) -> Sandbox {
         require_root();
@@ -96,6 +115,7 @@ impl Sandbox {
             Some(&netns),
             helper_args,
             path_prefix.as_deref(),
+            extra_env,
         );
         let mut sandbox =
             Sandbox { dir, env: HashMap::new(), polkit, helper_args: helper_args.to_owned(), path_prefix };
@@ -241,6 +261,7 @@ impl Sandbox {
             None,
             &self.helper_args,
             self.path_prefix.as_deref(),
+            &[],
         );
         assert!(
             out.status.success(),
@@ -254,7 +275,8 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        let out = run_script(&["stop", self.dir.path().to_str().unwrap()], self.polkit, None, &self.helper_args, None);
+        let out =
+            run_script(&["stop", self.dir.path().to_str().unwrap()], self.polkit, None, &self.helper_args, None, &[]);
         if !out.status.success() {
             eprintln!("sandbox stop failed: {}", String::from_utf8_lossy(&out.stderr));
         }

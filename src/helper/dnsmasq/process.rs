@@ -7,18 +7,21 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::helper::tools;
 use rustix::event::{PollFd, PollFlags, poll};
 use rustix::process::{Pid, PidfdFlags, Signal, pidfd_open, pidfd_send_signal};
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
-use tokio::process::Command;
 use tracing::warn;
 
 use super::config::{self, Paths};
 use super::leases::{BRIDGE_ENV, LEASE_MAX_ENV, LEASES_DIR_ENV, leases_file};
 use super::reach;
 use crate::dbus::{ErrorKind, HelperError};
-use crate::helper::fsutil::{remove_if_exists, replace};
+use crate::helper::fsutil::{remove_if_exists, replace, replace_readable};
+
+/// How one of dnsmasq's files is written (with which mode).
+type WriteFile = fn(&Path, &[u8]) -> std::io::Result<()>;
 use crate::model::Network;
 
 /// How long dnsmasq may take to set up (it pings nothing at start; this is generous).
@@ -58,11 +61,15 @@ impl Dnsmasq {
         let files = config::render(network, &paths);
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| failed(name, format!("cannot create {}: {e}", self.dir.display())))?;
-        for (path, contents) in
-            [(&paths.hostsfile, &files.hostsfile), (&paths.addnhosts, &files.addnhosts), (&paths.conf, &files.conf)]
-        {
-            // Regenerated at every start: no need to wait for the disk.
-            replace(path, contents.as_bytes())
+        // Regenerated at every start: no need to wait for the disk. The hosts files are
+        // read again by dnsmasq's own user (on SIGHUP); the configuration only by root.
+        let writes: [(&PathBuf, &String, WriteFile); 3] = [
+            (&paths.hostsfile, &files.hostsfile, replace_readable),
+            (&paths.addnhosts, &files.addnhosts, replace_readable),
+            (&paths.conf, &files.conf, replace),
+        ];
+        for (path, contents, write) in writes {
+            write(path, contents.as_bytes())
                 .map_err(|e| failed(name, format!("cannot write {}: {e}", path.display())))?;
         }
         if let Some(why) = reach::problem(&[&paths.hostsfile, &paths.addnhosts]) {
@@ -74,7 +81,7 @@ impl Dnsmasq {
 
         // dnsmasq forks; the first process exits once the daemon is set up, with a
         // non-zero status and the reason on stderr if it could not be.
-        let mut command = Command::new("dnsmasq");
+        let mut command = tools::command("dnsmasq");
         command
             .arg(format!("--conf-file={}", paths.conf.display()))
             .arg("--leasefile-ro")
@@ -182,8 +189,14 @@ impl Process {
         let ours = format!("--conf-file={}", conf.display());
         let argv_ours = std::fs::read(proc_dir.join("cmdline"))
             .is_ok_and(|cmdline| cmdline.split(|b| *b == 0).any(|arg| arg == ours.as_bytes()));
-        let program_ours =
-            std::fs::read_link(proc_dir.join("exe")).is_ok_and(|exe| exe.file_name().is_some_and(|n| n == "dnsmasq"));
+        // The program: its executable where the helper may look at it. dnsmasq changes
+        // its user after starting, which makes it undumpable, and /proc/PID/exe of an
+        // undumpable process needs CAP_SYS_PTRACE, which the unit does not give: then
+        // the name the kernel keeps for it (comm), readable by anyone.
+        let program_ours = match std::fs::read_link(proc_dir.join("exe")) {
+            Ok(exe) => exe.file_name().is_some_and(|n| n == "dnsmasq"),
+            Err(_) => std::fs::read_to_string(proc_dir.join("comm")).is_ok_and(|comm| comm.trim_end() == "dnsmasq"),
+        };
         let uid_ours = std::fs::read_to_string(proc_dir.join("status"))
             .ok()
             .and_then(|status| real_uid(&status))

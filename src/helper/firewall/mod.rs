@@ -5,9 +5,9 @@
 
 use std::process::Stdio;
 
+use crate::helper::tools;
 use clap::ValueEnum;
 use tokio::io::AsyncWriteExt;
-use tokio::process::Command;
 
 use crate::dbus::{ErrorKind, HelperError};
 
@@ -69,7 +69,7 @@ pub(crate) async fn run_tool_output(tool: &str, args: &[&str]) -> Result<String,
 
 async fn run(tool: &str, args: &[&str], input: Option<&str>) -> Result<String, HelperError> {
     let failed = |why: String| HelperError::new(ErrorKind::Firewall, format!("{tool}: {why}"));
-    let mut child = Command::new(tool)
+    let mut child = tools::command(tool)
         .args(args)
         .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
