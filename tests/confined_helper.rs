@@ -34,7 +34,7 @@ async fn the_datapath_works_with_only_what_the_unit_allows() {
 
     let outside = Outside::attach(&sandbox, "up0", 113);
     let conn = sandbox.connect().await;
-    let lab = sandbox
+    sandbox
         .define_and_start(
             &conn,
             "<network><name>lab</name><forward mode='nat'/><bridge name='vnlab'/>

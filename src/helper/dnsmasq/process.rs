@@ -102,7 +102,7 @@ impl Dnsmasq {
                 let message = String::from_utf8_lossy(&output.stderr).trim().replace('\n', "; ");
                 Err(failed(name, if message.is_empty() { format!("exited ({})", output.status) } else { message }))
             }
-            Ok(Ok(_)) => self.find(name).ok_or_else(|| failed(name, "started but wrote no pid file")),
+            Ok(Ok(_)) => self.find(name).ok_or_else(|| failed(name, self.not_found_why(&pidfile))),
         };
         if result.is_err() {
             self.kill_strays(name);
@@ -122,6 +122,17 @@ impl Dnsmasq {
         let pid: i32 = std::fs::read_to_string(&pidfile).ok()?.trim().parse().ok()?;
         let process = Process::held(pid)?;
         process.is_dnsmasq_with(&paths.conf).then_some(process)
+    }
+
+    /// Why [`find`](Self::find) found no dnsmasq right after a start that succeeded.
+    fn not_found_why(&self, pidfile: &Path) -> String {
+        match std::fs::read_to_string(pidfile) {
+            Err(_) => "started but wrote no pid file".to_owned(),
+            Ok(pid) => format!(
+                "started, but process {} of its pid file could not be checked as this network's dnsmasq (the dnsmasq program, as root or its own user, with this configuration)",
+                pid.trim()
+            ),
+        }
     }
 
     /// Kills every dnsmasq running with this network's configuration: after a start
