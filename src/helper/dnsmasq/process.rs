@@ -20,6 +20,12 @@ use super::reach;
 use crate::dbus::{ErrorKind, HelperError};
 use crate::helper::fsutil::{remove_if_exists, replace, replace_readable};
 
+/// dnsmasq's message when an interface vanished while it listed them.
+const INTERFACE_RACE: &str = "failed to find list of interfaces";
+
+/// How often a start that met [`INTERFACE_RACE`] is tried, at most.
+const INTERFACE_RACE_TRIES: usize = 3;
+
 /// How one of dnsmasq's files is written (with which mode).
 type WriteFile = fn(&Path, &[u8]) -> std::io::Result<()>;
 use crate::model::Network;
@@ -79,8 +85,41 @@ impl Dnsmasq {
         let pidfile = paths.pidfile.clone().unwrap_or_default();
         remove_if_exists(&pidfile).map_err(|e| failed(name, e))?;
 
-        // dnsmasq forks; the first process exits once the daemon is set up, with a
-        // non-zero status and the reason on stderr if it could not be.
+        // dnsmasq lists the host's interfaces at start and gives up if one vanishes
+        // while it looks ("failed to find list of interfaces: No such device"): another
+        // network stopping at that moment. That failure is tried again, a few times.
+        let mut result = self.spawn(network, &paths, &files, &pidfile).await;
+        for _ in 1..INTERFACE_RACE_TRIES {
+            match &result {
+                Err(e) if e.message.contains(INTERFACE_RACE) => {
+                    warn!(network = %name, "dnsmasq met an interface going away while it listed them; starting it again");
+                    self.kill_strays(name);
+                    result = match remove_if_exists(&pidfile) {
+                        Ok(()) => self.spawn(network, &paths, &files, &pidfile).await,
+                        Err(e) => Err(failed(name, e)),
+                    };
+                }
+                _ => break,
+            }
+        }
+        if result.is_err() {
+            self.kill_strays(name);
+            self.remove_files(name);
+        }
+        result
+    }
+
+    /// One run of dnsmasq with the network's files: it forks, and the first process
+    /// exits once the daemon is set up, with a non-zero status and the reason on stderr
+    /// if it could not be.
+    async fn spawn(
+        &self,
+        network: &Network,
+        paths: &Paths,
+        files: &config::Files,
+        pidfile: &Path,
+    ) -> Result<Process, HelperError> {
+        let name = &network.name;
         let mut command = tools::command("dnsmasq");
         command
             .arg(format!("--conf-file={}", paths.conf.display()))
@@ -88,27 +127,22 @@ impl Dnsmasq {
             .arg(format!("--dhcp-script={}", self.lease_script.display()))
             .env(LEASES_DIR_ENV, &self.dir)
             .env(BRIDGE_ENV, network.bridge.name.as_deref().unwrap_or_default())
-            .env(LEASE_MAX_ENV, lease_max(&files).to_string())
+            .env(LEASE_MAX_ENV, lease_max(files).to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let child = command.spawn().map_err(|e| failed(name, format!("cannot run dnsmasq ({e}); is it installed?")))?;
         let waited = tokio::time::timeout(START_TIMEOUT, child.wait_with_output()).await;
-        let result = match waited {
+        match waited {
             Err(_) => Err(failed(name, "did not finish starting within 10 s")),
             Ok(Err(e)) => Err(failed(name, e)),
             Ok(Ok(output)) if !output.status.success() => {
                 let message = String::from_utf8_lossy(&output.stderr).trim().replace('\n', "; ");
                 Err(failed(name, if message.is_empty() { format!("exited ({})", output.status) } else { message }))
             }
-            Ok(Ok(_)) => self.find(name).ok_or_else(|| failed(name, self.not_found_why(&pidfile))),
-        };
-        if result.is_err() {
-            self.kill_strays(name);
-            self.remove_files(name);
+            Ok(Ok(_)) => self.find(name).ok_or_else(|| failed(name, self.not_found_why(pidfile))),
         }
-        result
     }
 
     /// The running dnsmasq of a network, found by its pid file. A PID read from a file
