@@ -139,6 +139,9 @@ impl Service {
             .collect();
         self.datapath
             .keep_isolated_from_forwarding(self.registry.visible().iter().filter_map(|(_, s)| s.live.as_deref()));
+        if active.is_empty() {
+            return 0;
+        }
         let bridges: Vec<String> = active.iter().map(|(_, bridge)| bridge.clone()).collect();
         let missing = match self.datapath.firewall.missing(&bridges).await {
             Ok(missing) => missing,
@@ -168,7 +171,10 @@ impl Service {
     /// rules accept (the FirewallConflict property), and logs each new finding once.
     pub async fn check_foreign_firewall(&self) {
         let backend = self.datapath.firewall;
-        if backend == firewall::Backend::None {
+        let visible = self.registry.visible();
+        // Only running networks are concerned (and without any, the iptables backend's
+        // check every second costs nothing).
+        if backend == firewall::Backend::None || !visible.iter().any(|(_, s)| s.live.is_some()) {
             return;
         }
         let drops = match firewall::foreign::drops().await {
@@ -182,7 +188,7 @@ impl Service {
             let conflict = firewall::foreign::conflict(&drops, state.live.as_deref()?, backend);
             (conflict != state.firewall_conflict).then_some(conflict)
         };
-        for (slot, state) in self.registry.visible() {
+        for (slot, state) in visible {
             // The operation lock only where something changes (this runs every second
             // with the iptables backend), and the state read again under it.
             if changed(&state).is_none() {
