@@ -33,6 +33,9 @@ const NFNLGRP_NFTABLES: u32 = 7;
 /// a reload of nftables.conf come as dozens of events).
 const SETTLE: Duration = Duration::from_millis(100);
 
+/// The longest a burst of changes delays the check.
+const SETTLE_AT_MOST: Duration = Duration::from_millis(500);
+
 /// How often the iptables backend looks without an event.
 const IPTABLES_POLL: Duration = Duration::from_secs(1);
 
@@ -82,9 +85,13 @@ pub fn spawn(service: Arc<Service>, backend: Backend) -> Result<(), String> {
     Ok(())
 }
 
-/// Waits until no change has come for [`SETTLE`].
+/// Waits until no change has come for [`SETTLE`], or [`SETTLE_AT_MOST`] has passed
+/// (changes that never pause, such as networks starting and stopping all the time,
+/// must not hold a repair back).
 async fn settle(changes: &mut mpsc::UnboundedReceiver<()>) {
-    while let Ok(Some(())) = tokio::time::timeout(SETTLE, changes.recv()).await {}
+    let deadline = tokio::time::Instant::now() + SETTLE_AT_MOST;
+    while let Ok(Ok(Some(()))) = tokio::time::timeout_at(deadline, tokio::time::timeout(SETTLE, changes.recv())).await {
+    }
 }
 
 fn subscribe() -> std::io::Result<Socket> {
