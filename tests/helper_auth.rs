@@ -109,14 +109,7 @@ async fn under_root_auth_only_root_changes_anything() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_polkit_auth_polkit_decides_about_the_caller() {
     // A rule granting io.github.virtnet.manage to the user "daemon" (uid 1) only.
-    let sandbox = Sandbox::start_with(true, |dir| {
-        std::fs::create_dir_all(dir.join("polkit-rules")).unwrap();
-        std::fs::write(
-            dir.join("polkit-rules/50-virtnet-test.rules"),
-            "polkit.addRule(function(action, subject) {\n  if (action.id == \"io.github.virtnet.manage\" && subject.user == \"daemon\") {\n    return polkit.Result.YES;\n  }\n});\n",
-        )
-        .unwrap();
-    });
+    let sandbox = Sandbox::start_with_manage_for_daemon();
     let conn = sandbox.connect().await;
     let manager = sandbox.manager(&conn).await;
     // Root is authorized by polkit.

@@ -221,14 +221,7 @@ async fn an_unanswered_prompt_freezes_nothing() {
 /// a user granted only `manage` is refused, with a sentence naming it and the options.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_dnsmasq_options_need_their_own_right() {
-    let sandbox = Sandbox::start_with(true, |dir| {
-        std::fs::create_dir_all(dir.join("polkit-rules")).unwrap();
-        std::fs::write(
-            dir.join("polkit-rules/50-virtnet-test.rules"),
-            "polkit.addRule(function(action, subject) {\n  if (action.id == \"io.github.virtnet.manage\" && subject.user == \"daemon\") {\n    return polkit.Result.YES;\n  }\n});\n",
-        )
-        .unwrap();
-    });
+    let sandbox = Sandbox::start_with_manage_for_daemon();
     let definition = |name: &str, option: &str| {
         format!(
             "<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'><name>{name}</name>\

@@ -72,6 +72,19 @@ impl Sandbox {
         Sandbox::start_full(polkit, "", None, prepare)
     }
 
+    /// A sandbox with polkit, whose only rule grants io.github.virtnet.manage to the
+    /// user "daemon" (uid 1).
+    pub fn start_with_manage_for_daemon() -> Sandbox {
+        Sandbox::start_with(true, |dir| {
+            std::fs::create_dir_all(dir.join("polkit-rules")).unwrap();
+            std::fs::write(
+                dir.join("polkit-rules/50-virtnet-test.rules"),
+                "polkit.addRule(function(action, subject) {\n  if (action.id == \"io.github.virtnet.manage\" && subject.user == \"daemon\") {\n    return polkit.Result.YES;\n  }\n});\n",
+            )
+            .unwrap();
+        })
+    }
+
     /// A sandbox whose virtnetd gets extra options (`--firewall iptables`).
     pub fn start_with_args(helper_args: &str) -> Sandbox {
         Sandbox::start_full(false, helper_args, None, |_| {})

@@ -161,13 +161,7 @@ fn render_shared_forward(out: &mut String, existing: &Existing) {
 
 /// Removes the network's chain of the earlier one-chain FORWARD layout, if any.
 fn render_legacy_removal(out: &mut String, bridge: &str, existing: &Existing) {
-    let legacy = chain(bridge, LEGACY_FORWARD);
-    for _ in 0..existing.count_jumps("FORWARD", &legacy) {
-        let _ = writeln!(out, "-D FORWARD -j {legacy}");
-    }
-    if existing.has_chain(&legacy) {
-        let _ = writeln!(out, "-F {legacy}\n-X {legacy}");
-    }
+    render_own_removal(out, existing, "FORWARD", &chain(bridge, LEGACY_FORWARD));
 }
 
 /// Declares the network's own chain (creating it, or emptying it if it exists) and the

@@ -257,17 +257,7 @@ impl Service {
         let before = slot.state();
         let name = before.name().to_owned();
         let result = async {
-            if !before.exists() {
-                return Err(not_found_any());
-            }
-            if before.config.is_none() {
-                return Err(HelperError::new(
-                    ErrorKind::NotPersistent,
-                    format!(
-                        "network '{name}' is transient: it has no definition to remove and disappears when stopped"
-                    ),
-                ));
-            }
+            persistent(&before, "it has no definition to remove and disappears when stopped")?;
             self.store.remove_definition(&name).map_err(storage)?;
             self.bus.network_event(slot, NetworkEvent::Undefined).await;
             self.settle(slot, &before, NetState { config: None, autostart: false, ..before.clone() }).await;
@@ -285,15 +275,7 @@ impl Service {
         let before = slot.state();
         let name = before.name().to_owned();
         let result = async {
-            if !before.exists() {
-                return Err(not_found_any());
-            }
-            if before.config.is_none() {
-                return Err(HelperError::new(
-                    ErrorKind::NotPersistent,
-                    format!("network '{name}' is transient; only persistent networks can start at boot"),
-                ));
-            }
+            persistent(&before, "only persistent networks can start at boot")?;
             self.store.set_autostart(&name, on).map_err(storage)?;
             let after = NetState { autostart: on, ..before.clone() };
             slot.set_state(after.clone());
@@ -304,4 +286,19 @@ impl Service {
         log_result(if on { "autostart on" } else { "autostart off" }, &name, &result);
         result
     }
+}
+
+/// Refuses an operation on a network that went meanwhile or that is transient (`why`:
+/// what that means for the operation).
+fn persistent(state: &NetState, why: &str) -> Result<(), HelperError> {
+    if !state.exists() {
+        return Err(not_found_any());
+    }
+    if state.config.is_none() {
+        return Err(HelperError::new(
+            ErrorKind::NotPersistent,
+            format!("network '{}' is transient: {why}", state.name()),
+        ));
+    }
+    Ok(())
 }

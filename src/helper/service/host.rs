@@ -76,16 +76,20 @@ impl RateLimit {
 }
 
 impl Service {
+    /// The bridge names every network holds (defined or running).
+    fn our_bridges(&self) -> HashSet<String> {
+        self.registry
+            .all()
+            .iter()
+            .flat_map(|slot| slot.state().bridge_names().map(str::to_owned).collect::<Vec<_>>())
+            .collect()
+    }
+
     /// The host's interfaces a network may forward to: all but loopback and the bridges
     /// of virtnet's networks.
     pub async fn host_interfaces(&self, caller: &Caller) -> Result<Vec<HostInterface>, HelperError> {
         let _turn = self.host_facts.admit(&self.auth, self.bus.connection(), caller).await?;
-        let ours: HashSet<String> = self
-            .registry
-            .all()
-            .iter()
-            .flat_map(|slot| slot.state().bridge_names().map(str::to_owned).collect::<Vec<_>>())
-            .collect();
+        let ours = self.our_bridges();
         let links = self.datapath.netlink.links().await?;
         let host = self.datapath.netlink.host_networks().await?;
         let mut interfaces: Vec<HostInterface> = links
@@ -118,12 +122,7 @@ impl Service {
     async fn used_subnets_now(&self) -> Result<Vec<UsedSubnet>, HelperError> {
         let host = self.datapath.netlink.host_networks().await?;
         // The addresses and routes of our own bridges are the networks' (listed as such).
-        let ours: HashSet<String> = self
-            .registry
-            .all()
-            .iter()
-            .flat_map(|slot| slot.state().bridge_names().map(str::to_owned).collect::<Vec<_>>())
-            .collect();
+        let ours = self.our_bridges();
         let mut used: Vec<UsedSubnet> = host
             .into_iter()
             .filter(|h| h.dev.as_ref().is_none_or(|dev| !ours.contains(dev)))

@@ -131,14 +131,12 @@ impl Service {
     /// forwarding; returns how many networks got their rules back. The helper's own
     /// repair ([`firewall_watch`](crate::helper::firewall_watch)), so no caller.
     pub async fn restore_firewall(&self) -> usize {
-        let active: Vec<(Arc<Slot>, String)> = self
-            .registry
-            .visible()
+        let visible = self.registry.visible();
+        self.datapath.keep_isolated_from_forwarding(visible.iter().filter_map(|(_, s)| s.live.as_deref()));
+        let active: Vec<(Arc<Slot>, String)> = visible
             .into_iter()
             .filter_map(|(slot, state)| Some((slot, firewall::plan::plan(state.live.as_deref()?)?.bridge)))
             .collect();
-        self.datapath
-            .keep_isolated_from_forwarding(self.registry.visible().iter().filter_map(|(_, s)| s.live.as_deref()));
         if active.is_empty() {
             return 0;
         }
