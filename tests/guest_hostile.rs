@@ -43,7 +43,16 @@ async fn a_forged_host_name_never_becomes_a_lease_or_a_dns_name() {
 
     let guest = Guest::plug(&sandbox, "vnlab", None);
     let lease = guest.dhcp_raw_hostname(FORGED.as_bytes());
-    let leases = lab.get_dhcp_leases("").await.unwrap();
+    // dnsmasq runs the lease script after answering: the lease is recorded a moment
+    // after the guest has its address.
+    let began = Instant::now();
+    let leases = loop {
+        let leases = lab.get_dhcp_leases("").await.unwrap();
+        if leases.iter().any(|l| l.address == lease.ip) || began.elapsed() > Duration::from_secs(10) {
+            break leases;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let ours = leases.iter().find(|l| l.address == lease.ip).unwrap_or_else(|| panic!("no lease: {leases:?}"));
     assert_eq!(ours.hostname, "", "a host name that is no DNS label is kept: {ours:?}");
 
