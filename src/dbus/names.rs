@@ -9,10 +9,14 @@ pub const BUS_NAME: &str = "io.github.virtnet.Helper1";
 pub const ROOT_PATH: &str = "/io/github/virtnet/Helper1";
 pub const MANAGER_INTERFACE: &str = "io.github.virtnet.Helper1.Manager";
 pub const NETWORK_INTERFACE: &str = "io.github.virtnet.Helper1.Network";
+pub const PORT_INTERFACE: &str = "io.github.virtnet.Helper1.Port";
 /// Prefix of the typed errors (`io.github.virtnet.Helper1.Error.NotFound`, ...).
 pub const ERROR_PREFIX: &str = "io.github.virtnet.Helper1.Error";
 /// The polkit action every changing call needs.
 pub const POLKIT_ACTION: &str = "io.github.virtnet.manage";
+/// The polkit action plugging a VM into a network needs (OpenPort, CreatePort for
+/// oneself, deleting one's own port).
+pub const POLKIT_ACTION_ATTACH: &str = "io.github.virtnet.attach";
 /// The polkit action a definition with raw dnsmasq options beyond the safe ones needs
 /// as well (they run as root).
 pub const POLKIT_ACTION_DNSMASQ_OPTIONS: &str = "io.github.virtnet.manage-dnsmasq-options";
@@ -22,6 +26,15 @@ pub fn network_path(uuid: &Uuid) -> OwnedObjectPath {
     // A simple UUID is 32 hex digits: always a valid path element.
     OwnedObjectPath::from(ObjectPath::from_string_unchecked(format!("{ROOT_PATH}/network/{}", uuid.simple())))
 }
+
+/// `.../network/<uuid>/port/<n>`.
+pub fn port_path(uuid: &Uuid, number: u32) -> OwnedObjectPath {
+    OwnedObjectPath::from(ObjectPath::from_string_unchecked(format!("{}/port/{number}", network_path(uuid).as_str())))
+}
+
+/// The value of the Port's `Owner` property for a port nobody owns (systemd's
+/// UID_INVALID).
+pub const NO_OWNER: u32 = u32::MAX;
 
 /// The UUID an object path names, if it is a network object's path.
 pub fn uuid_of_path(path: &str) -> Option<Uuid> {
@@ -91,6 +104,7 @@ mod tests {
         assert_eq!(path.as_str(), "/io/github/virtnet/Helper1/network/81ff0d90c91e674264da4a736edb9a9b");
         assert_eq!(uuid_of_path(path.as_str()), Some(uuid));
         assert_eq!(uuid_of_path("/elsewhere"), None);
+        assert_eq!(port_path(&uuid, 3).as_str(), format!("{}/port/3", path.as_str()));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Client proxies for the helper's two interfaces. The CLI and the GUI use these and
+//! Client proxies for the helper's interfaces. The CLI and the GUI use these and
 //! nothing else to reach virtnetd.
 
 use zbus::OwnedObjectPath;
@@ -76,6 +76,27 @@ pub trait Network {
     #[zbus(signal, name = "DHCPLeasesChanged")]
     fn dhcp_leases_changed(&self) -> zbus::Result<()>;
 
+    /// The ports: what is plugged into the bridge.
+    fn list_ports(&self) -> zbus::Result<Vec<OwnedObjectPath>>;
+
+    /// A new tap on the running network's bridge, its descriptor passed to the caller.
+    #[zbus(allow_interactive_auth)]
+    fn open_port(
+        &self,
+        options: std::collections::HashMap<&str, zbus::Variant<'_>>,
+    ) -> zbus::Result<(zbus::OwnedFd, String, OwnedObjectPath)>;
+
+    /// A persistent tap owned by a uid, plugged in whenever the network runs.
+    #[zbus(allow_interactive_auth)]
+    fn create_port(&self, options: std::collections::HashMap<&str, zbus::Variant<'_>>)
+    -> zbus::Result<OwnedObjectPath>;
+
+    #[zbus(signal)]
+    fn port_added(&self, port: OwnedObjectPath) -> zbus::Result<()>;
+
+    #[zbus(signal)]
+    fn port_removed(&self, port: OwnedObjectPath) -> zbus::Result<()>;
+
     #[zbus(property)]
     fn name(&self) -> zbus::Result<String>;
 
@@ -104,4 +125,41 @@ pub trait Network {
     /// Which other firewall drops what the running network accepts, or empty.
     #[zbus(property)]
     fn firewall_conflict(&self) -> zbus::Result<String>;
+}
+
+/// One port of a network.
+#[proxy(interface = "io.github.virtnet.Helper1.Port", default_service = "io.github.virtnet.Helper1")]
+pub trait Port {
+    #[zbus(allow_interactive_auth)]
+    fn delete(&self) -> zbus::Result<()>;
+
+    #[zbus(property)]
+    fn interface(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn kind(&self) -> zbus::Result<String>;
+
+    #[zbus(property, name = "MAC")]
+    fn mac(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn owner(&self) -> zbus::Result<u32>;
+
+    #[zbus(property)]
+    fn created(&self) -> zbus::Result<u64>;
+
+    #[zbus(property)]
+    fn plugged(&self) -> zbus::Result<bool>;
+
+    #[zbus(property)]
+    fn isolated(&self) -> zbus::Result<bool>;
+
+    #[zbus(property)]
+    fn address(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn hostname(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn network(&self) -> zbus::Result<OwnedObjectPath>;
 }

@@ -2,10 +2,12 @@
 //! *caller* (the message's sender), either polkit or, with `--auth root`, whether the
 //! caller is uid 0 (or one given with `--allow-uid`).
 //!
-//! Two polkit actions: `io.github.virtnet.manage` for every change, and
+//! Three polkit actions: `io.github.virtnet.manage` for every change of networks,
 //! `io.github.virtnet.manage-dnsmasq-options` as well for a definition whose raw
 //! `<dnsmasq:options>` go beyond the safe ones (those could make the root dnsmasq run a
-//! program or read any file). polkit may prompt only when the caller said a person can
+//! program or read any file), and `io.github.virtnet.attach` for plugging a VM in (a
+//! port of one's own), which a network's definition may narrow further
+//! ([`attach`](crate::model::attach)). polkit may prompt only when the caller said a person can
 //! answer (the message's ALLOW_INTERACTIVE_AUTHORIZATION flag); no question waits
 //! forever (a timeout, then the check is cancelled), and nothing waits while the bus's
 //! object tree is locked: the service asks before it touches anything.
@@ -19,7 +21,7 @@ use zbus::proxy::CacheProperties;
 use zbus::{Connection, Type, Variant, proxy};
 
 use super::options::AuthMode;
-use crate::dbus::{ErrorKind, HelperError, POLKIT_ACTION, POLKIT_ACTION_DNSMASQ_OPTIONS};
+use crate::dbus::{ErrorKind, HelperError, POLKIT_ACTION, POLKIT_ACTION_ATTACH, POLKIT_ACTION_DNSMASQ_OPTIONS};
 
 /// polkit's `(sa{sv})` subject.
 #[derive(Serialize, Type)]
@@ -68,6 +70,8 @@ pub enum Action {
     Manage,
     /// A definition with raw dnsmasq options beyond the safe ones.
     ManageDnsmasqOptions,
+    /// Plugging a VM into a network (a port of one's own).
+    Attach,
 }
 
 impl Action {
@@ -75,6 +79,7 @@ impl Action {
         match self {
             Action::Manage => POLKIT_ACTION,
             Action::ManageDnsmasqOptions => POLKIT_ACTION_DNSMASQ_OPTIONS,
+            Action::Attach => POLKIT_ACTION_ATTACH,
         }
     }
 }
@@ -101,17 +106,31 @@ impl Authorizer {
         }
     }
 
-    /// The caller's uid, as the bus knows it.
-    pub async fn uid(&self, conn: &Connection, caller: &Caller) -> Result<u32, HelperError> {
-        let dbus = self
-            .bus
+    async fn bus_proxy(&self, conn: &Connection) -> Result<&zbus::fdo::DBusProxy<'static>, HelperError> {
+        self.bus
             .get_or_try_init(|| zbus::fdo::DBusProxy::builder(conn).cache_properties(CacheProperties::No).build())
             .await
-            .map_err(HelperError::from)?;
-        let name = zbus::names::BusName::try_from(caller.sender.as_str()).map_err(|e| {
-            HelperError::new(ErrorKind::AccessDenied, format!("the caller's bus name is not one ({e})"))
+            .map_err(HelperError::from)
+    }
+
+    fn bus_name(caller: &Caller) -> Result<zbus::names::BusName<'_>, HelperError> {
+        zbus::names::BusName::try_from(caller.sender.as_str())
+            .map_err(|e| HelperError::new(ErrorKind::AccessDenied, format!("the caller's bus name is not one ({e})")))
+    }
+
+    /// The caller's uid, as the bus knows it.
+    pub async fn uid(&self, conn: &Connection, caller: &Caller) -> Result<u32, HelperError> {
+        Ok(self.bus_proxy(conn).await?.get_connection_unix_user(Self::bus_name(caller)?).await?)
+    }
+
+    /// The caller's uid and groups, as the bus knows them (the groups the process
+    /// had when it connected).
+    pub async fn uid_and_groups(&self, conn: &Connection, caller: &Caller) -> Result<(u32, Vec<u32>), HelperError> {
+        let credentials = self.bus_proxy(conn).await?.get_connection_credentials(Self::bus_name(caller)?).await?;
+        let uid = credentials.unix_user_id().ok_or_else(|| {
+            HelperError::new(ErrorKind::AccessDenied, "the bus does not know the caller's user".to_owned())
         })?;
-        Ok(dbus.get_connection_unix_user(name).await?)
+        Ok((uid, credentials.unix_group_ids().cloned().unwrap_or_default()))
     }
 
     /// Ok if the caller may do `action`, described as `what` (a phrase such as "start
@@ -132,7 +151,8 @@ impl Authorizer {
                 let uid =
                     self.uid(conn, caller).await.map_err(|e| denied(format!("cannot tell who the caller is ({e})")))?;
                 // Options that run as root are for root alone.
-                let allowed = uid == 0 || (action == Action::Manage && self.allowed_uids.contains(&uid));
+                let allowed =
+                    uid == 0 || (matches!(action, Action::Manage | Action::Attach) && self.allowed_uids.contains(&uid));
                 if allowed {
                     Ok(())
                 } else if action == Action::ManageDnsmasqOptions {

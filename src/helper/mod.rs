@@ -13,6 +13,8 @@
 //!   [`firewall`] (plan, nftables, iptables; [`firewall_watch`] brings flushed rules
 //!   back), [`sysctl`], [`dnsmasq`] (files, process,
 //!   leases);
+//! - ports: [`ports`] (what virtnet remembers), [`tap`] (making taps), [`link_watch`]
+//!   (ports follow the host's interfaces);
 //! - [`default_network`]: the `default` network of a first run;
 //! - [`tools`]: the programs it runs, by absolute path and with a clean environment.
 
@@ -30,13 +32,16 @@ pub mod firewall_watch;
 pub mod fsutil;
 pub mod lease_watch;
 pub mod lifecycle;
+pub mod link_watch;
 pub mod netlink;
 pub mod objects;
 pub mod options;
+pub mod ports;
 pub mod registry;
 pub mod service;
 pub mod store;
 pub mod sysctl;
+pub mod tap;
 pub mod tools;
 
 use crate::dbus::{BUS_NAME, ROOT_PATH};
@@ -126,6 +131,9 @@ async fn run(options: Options) -> Result<(), String> {
     // Without the watch, leases are still read on request; only the signal is missing.
     if let Err(e) = lease_watch::spawn(service.clone()) {
         warn!("DHCPLeasesChanged will not be sent: {e}");
+    }
+    if let Err(e) = link_watch::spawn(service.clone()) {
+        warn!("ports will not follow the host's interfaces by themselves: {e}");
     }
     if let Err(e) = firewall_watch::spawn(service.clone(), options.firewall) {
         warn!("firewall rules removed by other software will not come back by themselves: {e}");

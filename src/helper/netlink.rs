@@ -9,9 +9,12 @@ use futures_util::TryStreamExt;
 use ipnetwork::IpNetwork;
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::packet_route::address::AddressAttribute;
-use rtnetlink::packet_route::link::{BridgeStpState, InfoKind, LinkAttribute, LinkFlags, LinkInfo, LinkMessage};
+use rtnetlink::packet_route::link::{
+    BridgeStpState, InfoBridgePort, InfoKind, InfoPortData, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+};
+use rtnetlink::packet_route::neighbour::{NeighbourAttribute, NeighbourState};
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteHeader, RouteProtocol, RouteType};
-use rtnetlink::{Handle, LinkBridge, LinkMessageBuilder, LinkUnspec, RouteMessageBuilder};
+use rtnetlink::{Handle, LinkBridge, LinkBridgePort, LinkMessageBuilder, LinkUnspec, RouteMessageBuilder};
 
 use crate::dbus::{ErrorKind, HelperError};
 use crate::model::MacAddr;
@@ -41,6 +44,12 @@ pub struct LinkInfoSummary {
     pub kind: Option<String>,
     pub up: bool,
     pub loopback: bool,
+    /// The bridge (or bond...) it is plugged into, by index.
+    pub controller: Option<u32>,
+    pub mtu: Option<u32>,
+    pub mac: Option<MacAddr>,
+    /// A bridge port whose traffic goes only to non-isolated ports (`isolated on`).
+    pub port_isolated: bool,
 }
 
 /// An address or route of the host, for collision checks.
@@ -56,6 +65,17 @@ pub struct HostNet {
 pub enum HostNetKind {
     Address,
     Route,
+}
+
+/// What [`Netlink::plug`] plugs, and how.
+pub struct PortPlug<'a> {
+    pub index: u32,
+    pub name: &'a str,
+    pub bridge_index: u32,
+    pub bridge: &'a str,
+    pub mtu: Option<u32>,
+    pub mac: Option<MacAddr>,
+    pub isolated: bool,
 }
 
 #[derive(Clone)]
@@ -214,8 +234,76 @@ impl Netlink {
         }
     }
 
-    /// The host's addresses and the destinations of its main-table routes (default
-    /// routes left out: everything is inside them).
+    /// Plugs an interface into a bridge: the bridge's MTU, an optional MAC, isolated
+    /// or not, then up.
+    pub async fn plug(&self, port: &PortPlug<'_>) -> Result<(), HelperError> {
+        let name = port.name;
+        let mut builder = LinkUnspec::new_with_index(port.index).controller(port.bridge_index);
+        if let Some(mtu) = port.mtu {
+            builder = builder.mtu(mtu);
+        }
+        if let Some(mac) = port.mac {
+            builder = builder.address(mac.0.to_vec());
+        }
+        self.handle
+            .link()
+            .set(builder.build())
+            .execute()
+            .await
+            .map_err(|e| failed(format!("cannot plug {name} into {}", port.bridge), e))?;
+        if port.isolated {
+            let message = LinkBridgePort::new(port.index).append_info_data(InfoBridgePort::Isolated(true)).build();
+            self.handle
+                .link()
+                .set_port(message)
+                .execute()
+                .await
+                .map_err(|e| failed(format!("cannot isolate port {name}"), e))?;
+        }
+        self.set_up(port.index, name).await
+    }
+
+    /// Deletes an interface (a persistent tap); one that is already gone is not an error.
+    pub async fn delete_link(&self, name: &str) -> Result<(), HelperError> {
+        let Some(link) = self.link(name).await? else { return Ok(()) };
+        match self.handle.link().del(link.index).execute().await {
+            Err(e) if !is_no_such_device(&e) => Err(failed(format!("cannot delete {name}"), e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The MAC addresses the bridge learned behind each of its ports (the guests'), by
+    /// port index; the ports' own addresses left out.
+    pub async fn learned_macs(&self, bridge_index: u32) -> Result<Vec<(u32, MacAddr)>, HelperError> {
+        let _turn = self.dump_turn.lock().await;
+        let mut entries = self.handle.neighbours().get().set_address_family(AddressFamily::Bridge).execute();
+        let mut learned = Vec::new();
+        while let Some(message) =
+            entries.try_next().await.map_err(|e| failed("cannot read the bridge's forwarding table", e))?
+        {
+            if message.header.state == NeighbourState::Permanent || message.header.state == NeighbourState::Noarp {
+                continue;
+            }
+            let mut mac = None;
+            let mut controller = None;
+            for attribute in &message.attributes {
+                match attribute {
+                    NeighbourAttribute::LinkLayerAddress(bytes) => mac = <[u8; 6]>::try_from(bytes.as_slice()).ok(),
+                    NeighbourAttribute::Controller(index) => controller = Some(*index),
+                    _ => {}
+                }
+            }
+            // Multicast entries are the bridge's own.
+            if let (Some(mac), Some(controller)) = (mac, controller)
+                && controller == bridge_index
+                && mac[0] & 1 == 0
+            {
+                learned.push((message.header.ifindex, MacAddr(mac)));
+            }
+        }
+        Ok(learned)
+    }
+
     /// The interfaces with IPv6 routes learned from router advertisements: the kernel
     /// stops accepting advertisements once forwarding is on (unless the interface's
     /// accept_ra is 2), and those routes then expire.
@@ -242,6 +330,8 @@ impl Netlink {
         Ok(names)
     }
 
+    /// The host's addresses and the destinations of its main-table routes (default
+    /// routes left out: everything is inside them).
     pub async fn host_networks(&self) -> Result<Vec<HostNet>, HelperError> {
         let _turn = self.dump_turn.lock().await;
         let links = self.links_locked().await?;
@@ -312,15 +402,26 @@ fn summarize(message: LinkMessage) -> LinkInfoSummary {
         kind: None,
         up: flags.contains(LinkFlags::Up),
         loopback: flags.contains(LinkFlags::Loopback),
+        controller: None,
+        mtu: None,
+        mac: None,
+        port_isolated: false,
     };
     for attribute in message.attributes {
         match attribute {
             LinkAttribute::IfName(name) => summary.name = name,
+            LinkAttribute::Controller(index) => summary.controller = Some(index),
+            LinkAttribute::Mtu(mtu) => summary.mtu = Some(mtu),
+            LinkAttribute::Address(bytes) => summary.mac = <[u8; 6]>::try_from(bytes.as_slice()).ok().map(MacAddr),
             LinkAttribute::LinkInfo(infos) => {
                 summary.is_bridge = infos.iter().any(|i| matches!(i, LinkInfo::Kind(InfoKind::Bridge)));
                 summary.kind = infos.iter().find_map(|i| match i {
                     LinkInfo::Kind(kind) => Some(kind.to_string()),
                     _ => None,
+                });
+                summary.port_isolated = infos.iter().any(|i| {
+                    matches!(i, LinkInfo::PortData(InfoPortData::BridgePort(port))
+                        if port.contains(&InfoBridgePort::Isolated(true)))
                 });
             }
             _ => {}

@@ -10,10 +10,13 @@ use zbus::message::{Flags, Header};
 use zbus::object_server::SignalEmitter;
 use zbus::{Connection, ObjectPath, OwnedObjectPath, interface};
 
+use std::collections::HashMap;
+
 use super::auth::Caller;
+use super::ports::Port;
 use super::registry::{Properties, Slot};
 use super::service::Service;
-use crate::dbus::{DhcpLease, HostInterface, NetworkEvent, ROOT_PATH, UsedSubnet};
+use crate::dbus::{DhcpLease, HostInterface, NO_OWNER, NetworkEvent, ROOT_PATH, UsedSubnet, port_path};
 use crate::dbus::{ErrorKind, HelperError};
 
 impl Caller {
@@ -192,6 +195,49 @@ impl NetworkObject {
             .collect()
     }
 
+    /// The object paths of the ports: what is plugged into the bridge (VMs' taps,
+    /// persistent taps, interfaces other software plugged in).
+    #[zbus(out_args("ports"))]
+    async fn list_ports(&self) -> Vec<OwnedObjectPath> {
+        self.service.port_paths(&self.slot)
+    }
+
+    /// Plugs a VM in: a new tap on the running network's bridge, whose descriptor is
+    /// returned (the tap goes when its last descriptor closes). Options: `mac` (s, the
+    /// guest's), `isolated` (b), `vnet_hdr` (b). Needs io.github.virtnet.attach; local
+    /// callers only (a descriptor cannot cross a network).
+    #[zbus(out_args("fd", "interface", "port"))]
+    async fn open_port(
+        &self,
+        options: HashMap<String, zbus::OwnedVariant>,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<(zbus::OwnedFd, String, OwnedObjectPath), HelperError> {
+        let (fd, interface, path) = self.service.open_port(&Caller::of(&header)?, &self.slot, options).await?;
+        Ok((zbus::OwnedFd::from(fd), interface, path))
+    }
+
+    /// A persistent tap, plugged in whenever the network runs, for a VM that opens it
+    /// by name (`qemu -netdev tap,ifname=X,script=no`). Options: `owner` (u, default the
+    /// caller; another uid needs io.github.virtnet.manage), `name` (s), `mac` (s),
+    /// `isolated` (b).
+    #[zbus(out_args("port"))]
+    async fn create_port(
+        &self,
+        options: HashMap<String, zbus::OwnedVariant>,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<OwnedObjectPath, HelperError> {
+        self.service.create_port(&Caller::of(&header)?, &self.slot, options).await
+    }
+
+    /// A port appeared (a VM plugged in, a persistent tap was made, other software
+    /// plugged an interface into the bridge).
+    #[zbus(signal)]
+    async fn port_added(emitter: &SignalEmitter<'_>, port: ObjectPath<'_>) -> zbus::Result<()>;
+
+    /// A port went (its VM ended, it was deleted or unplugged).
+    #[zbus(signal)]
+    async fn port_removed(emitter: &SignalEmitter<'_>, port: ObjectPath<'_>) -> zbus::Result<()>;
+
     #[zbus(property)]
     async fn name(&self) -> String {
         self.slot.state().properties().name
@@ -243,6 +289,92 @@ impl NetworkObject {
     }
 }
 
+/// One port of a network, at `.../network/<uuid>/port/<n>`.
+pub struct PortObject {
+    service: Arc<Service>,
+    slot: Arc<Slot>,
+    number: u32,
+}
+
+impl PortObject {
+    fn port(&self) -> Option<Port> {
+        self.slot.port(self.number)
+    }
+
+    fn read<T: Default>(&self, value: impl FnOnce(&Port) -> T) -> T {
+        self.port().as_ref().map(value).unwrap_or_default()
+    }
+}
+
+#[interface(name = "io.github.virtnet.Helper1.Port")]
+impl PortObject {
+    /// Removes the port: a persistent tap is deleted (its owner may, with
+    /// io.github.virtnet.attach), a VM's tap is unplugged and deleted (administrators).
+    async fn delete(&self, #[zbus(header)] header: Header<'_>) -> Result<(), HelperError> {
+        self.service.delete_port(&Caller::of(&header)?, &self.slot, self.number).await
+    }
+
+    /// The interface on the host (`vnet0`).
+    #[zbus(property)]
+    async fn interface(&self) -> String {
+        self.read(|p| p.record.interface.clone())
+    }
+
+    /// `transient` (a VM's tap, gone with the VM), `persistent` (stays until deleted)
+    /// or `foreign` (plugged in by other software).
+    #[zbus(property)]
+    async fn kind(&self) -> String {
+        self.read(|p| p.record.kind.as_str().to_owned())
+    }
+
+    /// The guest's MAC address (given, or learned by the bridge); empty until known.
+    #[zbus(property, name = "MAC")]
+    async fn mac(&self) -> String {
+        self.read(|p| p.guest_mac.map(|m| m.to_string()).unwrap_or_default())
+    }
+
+    /// Who owns the port (may use a persistent tap, opened a VM's); 4294967295 for none.
+    #[zbus(property)]
+    async fn owner(&self) -> u32 {
+        self.port().and_then(|p| p.record.owner).unwrap_or(NO_OWNER)
+    }
+
+    /// When it was made (or first seen), in seconds since the epoch.
+    #[zbus(property)]
+    async fn created(&self) -> u64 {
+        self.read(|p| p.record.created)
+    }
+
+    /// Plugged into the running network's bridge now.
+    #[zbus(property)]
+    async fn plugged(&self) -> bool {
+        self.read(|p| p.plugged)
+    }
+
+    /// Its traffic reaches only ports that are not isolated (the bridge and uplink).
+    #[zbus(property)]
+    async fn isolated(&self) -> bool {
+        self.read(|p| p.record.isolated)
+    }
+
+    /// The guest's address from its DHCP lease; empty without one.
+    #[zbus(property)]
+    async fn address(&self) -> String {
+        self.read(|p| p.address.clone())
+    }
+
+    /// The host name the guest gave with its lease; may be empty.
+    #[zbus(property)]
+    async fn hostname(&self) -> String {
+        self.read(|p| p.hostname.clone())
+    }
+
+    #[zbus(property(emits_changed_signal = "const"))]
+    async fn network(&self) -> OwnedObjectPath {
+        self.slot.path.clone()
+    }
+}
+
 /// What the service tells clients: network objects appearing and going, and the
 /// signals, each through zbus's generated emitters.
 #[derive(Clone)]
@@ -259,17 +391,87 @@ impl Bus {
         &self.conn
     }
 
-    /// Puts a network's object on the bus.
+    /// Puts a network's object on the bus, with the ports it has.
     pub async fn publish(&self, service: &Arc<Service>, slot: &Arc<Slot>) {
         let object = NetworkObject::new(Arc::clone(service), Arc::clone(slot));
         if let Err(e) = self.conn.object_server().at(slot.path.clone(), object).await {
             warn!(path = %slot.path.as_str(), "cannot publish network object: {e}");
+        }
+        for number in slot.ports().ports.keys() {
+            self.put_port(service, slot, *number).await;
         }
     }
 
     pub async fn unpublish(&self, slot: &Slot) {
         if let Err(e) = self.conn.object_server().remove::<NetworkObject, _>(slot.path.clone()).await {
             warn!(path = %slot.path.as_str(), "cannot remove network object: {e}");
+        }
+    }
+
+    async fn put_port(&self, service: &Arc<Service>, slot: &Arc<Slot>, number: u32) {
+        let object = PortObject { service: Arc::clone(service), slot: Arc::clone(slot), number };
+        let path = port_path(&slot.uuid, number);
+        if let Err(e) = self.conn.object_server().at(path.clone(), object).await {
+            warn!(path = %path.as_str(), "cannot publish port object: {e}");
+        }
+    }
+
+    /// Puts a new port's object on the bus and sends PortAdded.
+    pub async fn publish_port(&self, service: &Arc<Service>, slot: &Arc<Slot>, number: u32) {
+        self.put_port(service, slot, number).await;
+        let path = port_path(&slot.uuid, number);
+        let sent = match SignalEmitter::new(&self.conn, slot.path.as_ref()) {
+            Ok(emitter) => NetworkObject::port_added(&emitter, path.as_ref()).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sent {
+            warn!(path = %path.as_str(), "cannot emit PortAdded: {e}");
+        }
+    }
+
+    /// Takes a port's object off the bus and sends PortRemoved.
+    pub async fn unpublish_port(&self, slot: &Slot, number: u32) {
+        let path = port_path(&slot.uuid, number);
+        match self.conn.object_server().remove::<PortObject, _>(path.clone()).await {
+            Ok(_) => {}
+            Err(e) => {
+                warn!(path = %path.as_str(), "cannot remove port object: {e}");
+                return;
+            }
+        }
+        let sent = match SignalEmitter::new(&self.conn, slot.path.as_ref()) {
+            Ok(emitter) => NetworkObject::port_removed(&emitter, path.as_ref()).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sent {
+            warn!(path = %path.as_str(), "cannot emit PortRemoved: {e}");
+        }
+    }
+
+    /// PropertiesChanged for each of a port's properties whose value differs.
+    pub async fn port_properties_changed(&self, slot: &Slot, before: &Port, after: &Port) {
+        let path = port_path(&slot.uuid, after.record.number);
+        let Ok(object) = self.conn.object_server().interface::<_, PortObject>(path.as_ref()).await else { return };
+        let emitter = object.signal_emitter();
+        let port = object.get().await;
+        let mut sent = Ok(());
+        if before.plugged != after.plugged {
+            sent = sent.and(port.plugged_changed(emitter).await);
+        }
+        if before.guest_mac != after.guest_mac {
+            sent = sent.and(port.m_a_c_changed(emitter).await);
+        }
+        if before.address != after.address {
+            sent = sent.and(port.address_changed(emitter).await);
+        }
+        if before.hostname != after.hostname {
+            sent = sent.and(port.hostname_changed(emitter).await);
+        }
+        if before.record.isolated != after.record.isolated {
+            sent = sent.and(port.isolated_changed(emitter).await);
+        }
+        if let Err(e) = sent {
+            warn!(path = %path.as_str(), "cannot emit PropertiesChanged: {e}");
         }
     }
 

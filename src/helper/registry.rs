@@ -12,6 +12,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use uuid::Uuid;
 use zbus::OwnedObjectPath;
 
+use super::ports::{Port, PortTable};
 use crate::dbus::network_path;
 use crate::model::Network;
 
@@ -88,6 +89,10 @@ pub struct Slot {
     pending: AtomicBool,
     /// The task watching the network's dnsmasq, while it runs.
     supervisor: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
+    /// What is plugged into the bridge (and virtnet's taps waiting for it to start).
+    ports: std::sync::Mutex<PortTable>,
+    /// Serialises the port operations and the updates of `ports` from the host.
+    pub port_turn: tokio::sync::Mutex<()>,
 }
 
 impl Slot {
@@ -99,7 +104,21 @@ impl Slot {
             state: RwLock::new(state),
             pending: AtomicBool::new(pending),
             supervisor: std::sync::Mutex::new(None),
+            ports: std::sync::Mutex::new(PortTable::default()),
+            port_turn: tokio::sync::Mutex::new(()),
         })
+    }
+
+    pub fn ports(&self) -> PortTable {
+        self.ports.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    pub fn port(&self, number: u32) -> Option<Port> {
+        self.ports.lock().unwrap_or_else(PoisonError::into_inner).ports.get(&number).cloned()
+    }
+
+    pub fn set_ports(&self, table: PortTable) {
+        *self.ports.lock().unwrap_or_else(PoisonError::into_inner) = table;
     }
 
     pub fn state(&self) -> NetState {

@@ -48,6 +48,10 @@ impl Store {
         &self.state_dir
     }
 
+    pub fn run_dir(&self) -> &Path {
+        &self.run_dir
+    }
+
     fn autostart_dir(&self) -> PathBuf {
         self.config_dir.join("autostart")
     }

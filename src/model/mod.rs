@@ -2,6 +2,7 @@
 //! defaulted and validated in one place, so the helper, the CLI and the GUI agree on
 //! what a network is and show the same messages. No I/O, no GTK, no D-Bus.
 
+pub mod attach;
 pub mod defaults;
 pub mod dns;
 pub mod forward;
@@ -41,6 +42,12 @@ impl Network {
     /// The definition as libvirt would write it (canonical order and defaults).
     pub fn to_xml(&self) -> String {
         xml::write::write(self)
+    }
+
+    /// Who may plug VMs in (virtnet's rule in `<metadata>`); `None` when the definition
+    /// has no rule or a broken one (validation reports that).
+    pub fn attach_rules(&self) -> Option<attach::AttachRules> {
+        self.metadata.as_ref().and_then(|m| attach::attach_rules(m).ok().flatten())
     }
 
     /// virtnet's semantic checks (see [`validate`]); `Ok` when there is nothing to fix.

@@ -24,6 +24,15 @@ pub fn interface_name(name: &str) -> Result<(), String> {
 }
 
 /// A bridge name, which may be a template with one `%d` (libvirt's `virbr%d`).
+/// A user or group name as a definition may name one: POSIX's portable characters
+/// (letters, digits, `.`, `_`, `-`), not starting with `-`, at most 32 bytes.
+pub fn is_safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 32
+        && !name.starts_with('-')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 pub fn bridge_name_or_template(name: &str) -> Result<(), String> {
     match name.matches("%d").count() {
         0 => interface_name(name),

@@ -60,6 +60,11 @@ pub(crate) fn check(net: &Network) -> Collector {
         c.report("title", "the title must be a single line");
     }
     check_bridge(&mut c, net);
+    if let Some(metadata) = &net.metadata
+        && let Err(why) = super::attach::attach_rules(metadata)
+    {
+        c.report("metadata", why);
+    }
     if let Some(mac) = net.mac
         && (!mac.is_unicast() || mac.is_zero())
     {

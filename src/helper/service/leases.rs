@@ -11,7 +11,7 @@ impl Service {
     }
 
     /// Tells clients that the leases of the network running on `bridge` changed.
-    pub async fn leases_changed(&self, bridge: &str) {
+    pub async fn leases_changed(self: &std::sync::Arc<Self>, bridge: &str) {
         for (slot, _) in self.registry.visible() {
             let state = slot.state();
             let Some(live) = state.live.as_ref() else { continue };
@@ -19,6 +19,8 @@ impl Service {
                 continue;
             }
             self.bus.leases_changed(&slot).await;
+            // Ports show their guest's lease.
+            self.update_ports(&slot).await;
         }
     }
 

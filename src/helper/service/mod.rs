@@ -1,7 +1,7 @@
 //! The helper's operations with libvirt's semantics, in Rust types (the bus side is
 //! [`objects`](super::objects)): reading (here), defining and undefining ([`define`]),
 //! starting and stopping ([`run`]), the host's facts for new networks ([`host`]),
-//! leases ([`leases`]), start-up recovery and autostart ([`recovery`]) and the watch
+//! leases ([`leases`]), ports ([`ports`]), start-up recovery and autostart ([`recovery`]) and the watch
 //! over each network's dnsmasq ([`supervise`]).
 //!
 //! Every changing operation asks the authorizer first, before it reads what the caller
@@ -23,6 +23,7 @@
 mod define;
 mod host;
 mod leases;
+mod ports;
 mod recovery;
 mod run;
 mod supervise;
@@ -37,6 +38,7 @@ use zbus::OwnedObjectPath;
 use super::auth::{Action, Authorizer, Caller};
 use super::lifecycle::Datapath;
 use super::objects::Bus;
+use super::ports::PortFiles;
 use super::registry::{NetState, Registry, Slot};
 use super::store::Store;
 use crate::dbus::{ErrorKind, HelperError, list_flags, xml_flags};
@@ -44,6 +46,8 @@ use crate::model::Network;
 
 pub struct Service {
     store: Store,
+    /// Where virtnet's ports of each network are remembered.
+    port_files: PortFiles,
     datapath: Datapath,
     auth: Authorizer,
     bus: Bus,
@@ -83,6 +87,7 @@ fn log_result<T>(operation: &str, network: &str, result: &Result<T, HelperError>
 impl Service {
     pub fn new(store: Store, datapath: Datapath, auth: Authorizer, bus: Bus) -> Arc<Service> {
         Arc::new(Service {
+            port_files: PortFiles::new(store.run_dir(), store.state_dir()),
             store,
             datapath,
             auth,
@@ -172,6 +177,7 @@ impl Service {
         if after.exists() {
             self.bus.properties_changed(slot, &before.properties(), &after.properties()).await;
         } else {
+            self.forget_ports(slot).await;
             self.registry.remove(&slot.uuid);
             self.bus.unpublish(slot).await;
         }

@@ -41,7 +41,13 @@ impl Service {
             self.adopt(live).await;
         }
         for slot in self.registry.all() {
+            self.load_ports(&slot);
             self.bus.publish(self, &slot).await;
+            if slot.state().live.is_some() {
+                self.plug_ports(&slot).await;
+            } else {
+                self.update_ports(&slot).await;
+            }
         }
         Ok(())
     }

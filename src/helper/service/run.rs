@@ -77,6 +77,8 @@ impl Service {
         self.release_claim(slot.uuid);
         self.bus.properties_changed(slot, &before.properties(), &after.properties()).await;
         self.bus.network_event(slot, NetworkEvent::Started).await;
+        // VMs plugged in before a restart are plugged in again.
+        self.plug_ports(slot).await;
         Ok(())
     }
 
@@ -101,7 +103,7 @@ impl Service {
         result
     }
 
-    pub async fn destroy(&self, caller: &Caller, slot: &Arc<Slot>) -> Result<(), HelperError> {
+    pub async fn destroy(self: &Arc<Self>, caller: &Caller, slot: &Arc<Slot>) -> Result<(), HelperError> {
         self.authorize(caller, &format!("stop network '{}'", slot.state().name())).await?;
         let _op = slot.op.lock().await;
         let before = slot.state();
@@ -118,7 +120,11 @@ impl Service {
             self.bus.network_event(slot, NetworkEvent::Stopped).await;
             // A transient network ends with its last run.
             let after = NetState { live: None, degraded: None, firewall_conflict: None, ..before.clone() };
+            let exists = after.exists();
             self.settle(slot, &before, after).await;
+            if exists {
+                self.update_ports(slot).await;
+            }
             Ok(())
         }
         .await;

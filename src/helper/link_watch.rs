@@ -1,0 +1,68 @@
+//! Ports follow the host: a netlink socket in the link and neighbour groups sees every
+//! interface that appears, goes or changes master (a VM's tap closing with the VM,
+//! `ip link set X master virbr0` by other software) and every address the bridges
+//! learn (a guest's MAC behind its port); each burst of events brings every network's
+//! ports up to date once ([`Service::update_all_ports`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
+use tokio::sync::mpsc;
+use tracing::warn;
+
+use super::service::Service;
+
+/// `RTNLGRP_LINK` and `RTNLGRP_NEIGH` (linux/rtnetlink.h).
+const RTNLGRP_LINK: u32 = 1;
+const RTNLGRP_NEIGH: u32 = 3;
+
+/// Events closer together than this are one burst (a VM's tap coming up is a dozen).
+const SETTLE: Duration = Duration::from_millis(50);
+/// The longest a burst delays the update.
+const SETTLE_AT_MOST: Duration = Duration::from_millis(300);
+
+pub fn spawn(service: Arc<Service>) -> Result<(), String> {
+    let socket = subscribe().map_err(|e| format!("cannot follow interface changes: {e}"))?;
+    let (changed, mut changes) = mpsc::unbounded_channel::<()>();
+    std::thread::Builder::new()
+        .name("link-watch".to_owned())
+        .spawn(move || read_events(&socket, &changed))
+        .map_err(|e| format!("cannot start the link watch: {e}"))?;
+    tokio::spawn(async move {
+        while changes.recv().await.is_some() {
+            let deadline = tokio::time::Instant::now() + SETTLE_AT_MOST;
+            while let Ok(Ok(Some(()))) =
+                tokio::time::timeout_at(deadline, tokio::time::timeout(SETTLE, changes.recv())).await
+            {}
+            service.update_all_ports().await;
+        }
+    });
+    Ok(())
+}
+
+fn subscribe() -> std::io::Result<Socket> {
+    let mut socket = Socket::new(NETLINK_ROUTE)?;
+    socket.bind(&SocketAddr::new(0, 0))?;
+    socket.add_membership(RTNLGRP_LINK)?;
+    socket.add_membership(RTNLGRP_NEIGH)?;
+    Ok(socket)
+}
+
+/// One message per event until the helper ends; lost events (ENOBUFS) count as one.
+fn read_events(socket: &Socket, changed: &mpsc::UnboundedSender<()>) {
+    let mut buffer = Vec::with_capacity(64 * 1024);
+    loop {
+        buffer.clear();
+        let result = socket.recv(&mut buffer, 0);
+        if let Err(e) = &result
+            && e.raw_os_error() != Some(rustix::io::Errno::NOBUFS.raw_os_error())
+        {
+            warn!("interface changes are no longer followed: {e}");
+            return;
+        }
+        if changed.send(()).is_err() {
+            return;
+        }
+    }
+}
