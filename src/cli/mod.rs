@@ -20,6 +20,7 @@ mod net_edit;
 mod net_info;
 mod net_list;
 mod net_name;
+mod net_port;
 mod net_reload;
 mod net_start;
 mod net_undefine;
@@ -91,6 +92,18 @@ enum Command {
     /// List the DHCP leases of a network.
     #[command(name = "net-dhcp-leases")]
     NetDhcpLeases(net_dhcp_leases::Args),
+    /// List what is plugged into a network's bridge, with each guest's address.
+    #[command(name = "net-port-list")]
+    NetPortList(net_port::ListArgs),
+    /// Make a persistent tap on a network for a VM that opens it by name.
+    #[command(name = "net-port-create")]
+    NetPortCreate(net_port::CreateArgs),
+    /// Delete a persistent port (or unplug a VM's tap).
+    #[command(name = "net-port-delete")]
+    NetPortDelete(net_port::PortArgs),
+    /// Print a port as libvirt's <networkport> XML.
+    #[command(name = "net-port-dumpxml")]
+    NetPortDumpxml(net_port::PortArgs),
     /// Apply the firewall rules of every active network again.
     #[command(name = "net-reload")]
     NetReload,
@@ -157,6 +170,10 @@ async fn run(connect: Option<&str>, quiet: bool, command: &Command) -> CliResult
         Command::NetCreate(args) => net_define::create(&cx, args).await,
         Command::NetEdit(args) => net_edit::run(&cx, args).await,
         Command::NetDhcpLeases(args) => net_dhcp_leases::run(&cx, args).await,
+        Command::NetPortList(args) => net_port::list(&cx, args).await,
+        Command::NetPortCreate(args) => net_port::create(&cx, args).await,
+        Command::NetPortDelete(args) => net_port::delete(&cx, args).await,
+        Command::NetPortDumpxml(args) => net_port::dumpxml(&cx, args).await,
         Command::NetReload => net_reload::run(&cx).await,
         Command::Validate(_) | Command::Format(_) | Command::Manpage => Ok(()),
     }
