@@ -19,6 +19,7 @@ echo "$(echo "$actual" | wc -l) files installed, as listed"
 for program in virtnet virtnetd virtnet-manager; do
     "$destdir$bindir/$program" --version
 done
+"$destdir$prefix/libexec/virtnet-bridge-helper" --version
 
 # `ninja uninstall` removes exactly what was installed.
 DESTDIR=$destdir ninja -C "$build_dir" uninstall >/dev/null
