@@ -373,6 +373,11 @@ impl App {
                     self.details.emit(DetailsInput::Reload);
                 }
             }
+            ClientEvent::PortsChanged(path) => {
+                if self.selected.as_deref() == Some(path.as_str()) {
+                    self.details.emit(DetailsInput::Reload);
+                }
+            }
             ClientEvent::Event(path, event) => {
                 if matches!(event.as_str(), "defined" | "updated") {
                     self.read_subnets(vec![path.clone()], sender);

@@ -12,9 +12,11 @@ use zbus::message::Type as MessageType;
 use zbus::proxy::CacheProperties;
 use zbus::{Connection, MatchRule, MessageStream, OwnedObjectPath, OwnedVariant};
 
-use crate::dbus::proxy::{ManagerProxy, NetworkProxy};
+use crate::dbus::proxy::{ManagerProxy, NetworkProxy, PortProxy};
 use crate::dbus::summary::{NetworkSummary, all_networks};
-use crate::dbus::{BUS_NAME, DhcpLease, HelperError, NETWORK_INTERFACE, ROOT_PATH, xml_flags};
+use crate::dbus::{
+    BUS_NAME, DhcpLease, HelperError, NETWORK_INTERFACE, NO_OWNER, PORT_INTERFACE, ROOT_PATH, xml_flags,
+};
 
 /// What the window hears from the helper.
 #[derive(Debug)]
@@ -31,6 +33,21 @@ pub enum ClientEvent {
     Event(String, String),
     /// A network's DHCP leases changed.
     LeasesChanged(String),
+    /// A network's ports changed (one plugged in or out, or a port's properties).
+    PortsChanged(String),
+}
+
+/// One port as the window shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PortInfo {
+    pub interface: String,
+    pub kind: String,
+    pub mac: String,
+    pub address: String,
+    pub hostname: String,
+    pub plugged: bool,
+    /// The owner's uid, if any.
+    pub owner: Option<u32>,
 }
 
 /// Calls on the helper; cheap to clone.
@@ -90,6 +107,31 @@ impl Client {
 
     pub async fn leases(&self, path: String) -> Result<Vec<DhcpLease>, HelperError> {
         Ok(self.network(&path).await?.get_dhcp_leases("").await?)
+    }
+
+    /// What is plugged into the network's bridge (ports that go while being read are
+    /// left out).
+    pub async fn ports(&self, path: String) -> Result<Vec<PortInfo>, HelperError> {
+        let mut ports = Vec::new();
+        for port in self.network(&path).await?.list_ports().await? {
+            let proxy = PortProxy::builder(&self.conn).path(port).cache_properties(CacheProperties::No).build().await?;
+            let read = async {
+                let owner = proxy.owner().await?;
+                Ok::<PortInfo, zbus::Error>(PortInfo {
+                    interface: proxy.interface().await?,
+                    kind: proxy.kind().await?,
+                    mac: proxy.mac().await?,
+                    address: proxy.address().await?,
+                    hostname: proxy.hostname().await?,
+                    plugged: proxy.plugged().await?,
+                    owner: (owner != NO_OWNER).then_some(owner),
+                })
+            };
+            if let Ok(info) = read.await {
+                ports.push(info);
+            }
+        }
+        Ok(ports)
     }
 
     /// The host's interfaces a network may forward to.
@@ -185,6 +227,14 @@ async fn follow_once(address: Option<&str>, emit: &impl Fn(ClientEvent)) -> zbus
         .path_namespace(ROOT_PATH)
         .build()?;
     let mut leases = MessageStream::for_match_rule(leases, &conn, None).await?;
+    // PortAdded and PortRemoved (a port's own changes come as PropertiesChanged).
+    let ports = MatchRule::builder()
+        .msg_type(MessageType::Signal)
+        .sender(BUS_NAME)
+        .interface(NETWORK_INTERFACE)
+        .path_namespace(ROOT_PATH)
+        .build()?;
+    let mut ports = MessageStream::for_match_rule(ports, &conn, None).await?;
     let objects = ObjectManagerProxy::builder(&conn)
         .destination(BUS_NAME)
         .path(ROOT_PATH)
@@ -214,11 +264,24 @@ async fn follow_once(address: Option<&str>, emit: &impl Fn(ClientEvent)) -> zbus
             }
             Some(Ok(message)) = properties.next() => {
                 let path = message.header().path().map(|p| p.to_string()).unwrap_or_default();
-                if let Ok((interface, changed, _)) =
-                    message.body().deserialize::<(String, HashMap<String, OwnedVariant>, Vec<String>)>()
-                    && interface == NETWORK_INTERFACE
+                match message.body().deserialize::<(String, HashMap<String, OwnedVariant>, Vec<String>)>() {
+                    Ok((interface, changed, _)) if interface == NETWORK_INTERFACE => {
+                        emit(ClientEvent::Changed(path, changed));
+                    }
+                    Ok((interface, _, _)) if interface == PORT_INTERFACE => {
+                        if let Some((network, _)) = path.split_once("/port/") {
+                            emit(ClientEvent::PortsChanged(network.to_owned()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Some(Ok(message)) = ports.next() => {
+                let member = message.header().member().map(|m| m.to_string()).unwrap_or_default();
+                if matches!(member.as_str(), "PortAdded" | "PortRemoved")
+                    && let Some(path) = message.header().path()
                 {
-                    emit(ClientEvent::Changed(path, changed));
+                    emit(ClientEvent::PortsChanged(path.to_string()));
                 }
             }
             Some(Ok(message)) = leases.next() => {

@@ -1,5 +1,6 @@
 //! The picture of a network in the overview: the uplink (or none when isolated), the
-//! mode, the switch (bridge and subnet), and the guests currently holding leases.
+//! mode, the switch (bridge and subnet), and the guests plugged into it (each port,
+//! and guests holding leases behind other devices).
 
 use gettextrs::gettext;
 use relm4::gtk;
@@ -27,7 +28,7 @@ impl Diagram {
             }
             None => gettext("not connected to the outside"),
         };
-        gettext("Switch {bridge} ({subnet}), {uplink}, {count} guests with an address")
+        gettext("Switch {bridge} ({subnet}), {uplink}, {count} guests plugged in")
             .replace("{bridge}", &self.bridge)
             .replace("{subnet}", &self.subnet)
             .replace("{uplink}", &uplink)
@@ -156,7 +157,7 @@ pub fn draw(diagram: &Diagram, widget: &gtk::DrawingArea, cr: &cairo::Context, w
     let shown: Vec<&String> = diagram.guests.iter().take(MAX_GUESTS).collect();
     if shown.is_empty() {
         cr.set_source_rgba(f64::from(fg.red()), f64::from(fg.green()), f64::from(fg.blue()), 0.6);
-        let text = if diagram.active { gettext("no guests with an address") } else { gettext("not running") };
+        let text = if diagram.active { gettext("nothing plugged in") } else { gettext("not running") };
         label(cr, &text, guests_x, mid + 4.0, 11.0, guests_w);
         return;
     }

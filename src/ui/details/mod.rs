@@ -7,6 +7,7 @@ pub(crate) mod diagram;
 pub(crate) mod dialogs;
 mod leases;
 mod overview;
+pub(crate) mod ports;
 pub(crate) mod xml;
 
 use std::cell::RefCell;
@@ -21,12 +22,13 @@ use relm4::prelude::*;
 use self::diagram::Diagram;
 use self::leases::LeasesSection;
 use self::overview::OverviewSection;
+use self::ports::PortsSection;
 use self::xml::XmlPage;
 use crate::dbus::summary::NetworkSummary;
 use crate::dbus::{DhcpLease, HelperError, HostInterface};
 use crate::model::{Family, ForwardMode, Network};
 use crate::ui::a11y;
-use crate::ui::client::Client;
+use crate::ui::client::{Client, PortInfo};
 use crate::ui::edit::{EditSession, Field};
 use crate::ui::form::address::AddressSection;
 use crate::ui::form::dns::DnsSection;
@@ -41,6 +43,7 @@ pub struct Details {
     /// when changes wait for the next start).
     live: Option<Network>,
     leases: Vec<DhcpLease>,
+    ports: Vec<PortInfo>,
     busy: Option<Action>,
     folded: bool,
     /// No network exists at all: the list's empty page says it all, this page says nothing.
@@ -54,6 +57,7 @@ pub struct Details {
     ipv6: AddressSection,
     dns: DnsSection,
     lease_list: LeasesSection,
+    port_list: PortsSection,
     xml: XmlPage,
     diagram: Rc<RefCell<Diagram>>,
     diagram_area: gtk::DrawingArea,
@@ -113,6 +117,7 @@ pub enum DetailsCommand {
         definition: Result<String, HelperError>,
         live: Result<String, HelperError>,
         leases: Vec<DhcpLease>,
+        ports: Vec<PortInfo>,
         interfaces: Option<Vec<HostInterface>>,
     },
     Done {
@@ -285,6 +290,7 @@ impl Component for Details {
         let ipv6 = AddressSection::new(Family::Ipv6, &form, false);
         let dns = DnsSection::new(&form);
         let lease_list = LeasesSection::new();
+        let port_list = PortsSection::new();
         let xml = {
             let input = input.clone();
             XmlPage::new(move |text| input.emit(DetailsInput::Edit(Field::Xml, text)))
@@ -305,7 +311,9 @@ impl Component for Details {
         picture.add(&other_problems);
 
         let page = adw::PreferencesPage::new();
-        for group in [&picture, &overview.group, &ipv4.group, &ipv6.group, &dns.group, &lease_list.group] {
+        for group in
+            [&picture, &overview.group, &ipv4.group, &ipv6.group, &dns.group, &port_list.group, &lease_list.group]
+        {
             page.add(group);
         }
         let view_stack = adw::ViewStack::new();
@@ -318,6 +326,7 @@ impl Component for Details {
             session: None,
             live: None,
             leases: Vec::new(),
+            ports: Vec::new(),
             busy: None,
             folded: false,
             no_networks: false,
@@ -328,6 +337,7 @@ impl Component for Details {
             ipv6,
             dns,
             lease_list,
+            port_list,
             xml,
             diagram,
             diagram_area,
@@ -453,7 +463,7 @@ impl Component for Details {
 
     fn update_cmd(&mut self, message: DetailsCommand, sender: ComponentSender<Self>, root: &Self::Root) {
         match message {
-            DetailsCommand::Loaded { path, definition, live, leases, interfaces } => {
+            DetailsCommand::Loaded { path, definition, live, leases, ports, interfaces } => {
                 if self.summary.as_ref().map(|s| &s.path) != Some(&path) {
                     return;
                 }
@@ -466,6 +476,7 @@ impl Component for Details {
                 let Ok(definition) = definition else { return };
                 self.live = live.ok().and_then(|xml| Network::from_xml(&xml).ok());
                 self.leases = leases;
+                self.ports = ports;
                 let keep_edits = self.session.as_ref().is_some_and(EditSession::is_dirty);
                 match &mut self.session {
                     Some(session) if keep_edits => {
@@ -538,6 +549,7 @@ impl Details {
         self.session = None;
         self.live = None;
         self.leases.clear();
+        self.ports.clear();
         self.summary = summary.clone();
         if let Some(summary) = summary {
             self.set_summary(summary);
@@ -565,8 +577,9 @@ impl Details {
             let definition = client.definition(path.clone()).await;
             let live = client.live_definition(path.clone()).await;
             let leases = if active { client.leases(path.clone()).await.unwrap_or_default() } else { Vec::new() };
+            let ports = client.ports(path.clone()).await.unwrap_or_default();
             let interfaces = if want_interfaces { client.host_interfaces().await.ok() } else { None };
-            DetailsCommand::Loaded { path, definition, live, leases, interfaces }
+            DetailsCommand::Loaded { path, definition, live, leases, ports, interfaces }
         });
     }
 
@@ -650,13 +663,20 @@ impl Details {
         self.update_diagram();
     }
 
-    /// The guests that hold a lease on the shown network, by name (or address).
+    /// The guests on the shown network, by name (or address, or port): its VMs'
+    /// ports, then guests with a lease that no port shows.
     fn guest_names(&self) -> Vec<String> {
+        let by_lease =
+            |l: &DhcpLease| if l.hostname.is_empty() { l.address.clone() } else { texts::shown_text(&l.hostname) };
         let mut names: Vec<String> = self
-            .leases
+            .ports
             .iter()
-            .map(|l| if l.hostname.is_empty() { l.address.clone() } else { texts::shown_text(&l.hostname) })
+            .filter(|p| p.plugged && (p.kind != "foreign" || !p.address.is_empty()))
+            .map(|p| if p.hostname.is_empty() { p.interface.clone() } else { texts::shown_text(&p.hostname) })
             .collect();
+        names.extend(
+            self.leases.iter().filter(|l| !self.ports.iter().any(|p| p.mac.eq_ignore_ascii_case(&l.mac))).map(by_lease),
+        );
         names.dedup();
         names
     }
@@ -672,6 +692,8 @@ impl Details {
     fn show_leases(&mut self) {
         let active = self.summary.as_ref().is_some_and(|s| s.active);
         self.lease_list.show(&self.leases, active);
+        let bridge = self.summary.as_ref().map(|s| s.bridge.clone()).unwrap_or_default();
+        self.port_list.show(&self.ports, &bridge, active);
         self.update_diagram();
     }
 
@@ -681,11 +703,28 @@ impl Details {
         let forward = network.forward.as_ref();
         let uplink =
             forward.map(|f| f.interfaces.first().map(|i| i.dev.clone()).unwrap_or_else(|| gettext("any interface")));
-        let guests = self
-            .leases
+        // Every port (a VM without a lease yet too), then guests with a lease that no
+        // port shows (behind another device).
+        let label = |name: &str, address: &str| match (name.is_empty(), address.is_empty()) {
+            (true, _) => address.to_owned(),
+            (false, true) => texts::shown_text(name),
+            (false, false) => format!("{}\n{address}", texts::shown_text(name)),
+        };
+        let mut guests: Vec<String> = self
+            .ports
             .iter()
-            .map(|l| if l.hostname.is_empty() { l.address.clone() } else { format!("{}\n{}", l.hostname, l.address) })
+            .filter(|p| p.plugged)
+            .map(|p| {
+                let name = if p.hostname.is_empty() { p.interface.as_str() } else { p.hostname.as_str() };
+                label(name, &p.address)
+            })
             .collect();
+        guests.extend(
+            self.leases
+                .iter()
+                .filter(|l| !self.ports.iter().any(|p| p.mac.eq_ignore_ascii_case(&l.mac)))
+                .map(|l| label(&l.hostname, &l.address)),
+        );
         let diagram = Diagram {
             uplink,
             mode: texts::mode(forward.map_or("none", |f| f.mode.as_str())),
