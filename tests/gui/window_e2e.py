@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import run, cli, do, fail, find, info, inside_window, network_list, row_of, row_texts, checked, sensitive, step, wait_for  # noqa: E402
+from e2e import run, button, cli, closed, do, fail, find, info, inside_window, network_list, row_of, row_texts, checked, sensitive, step, wait_for  # noqa: E402
 
 
 def steps(app):
@@ -123,6 +123,25 @@ def steps(app):
     wait_for("net-info to stop naming it", lambda: "Firewall" not in info("default"))
     wait_for("default's row to stop saying so", lambda: "Blocked" not in row_of(app, "default")[2][1])
     step("the warning goes with the foreign table")
+
+    # Ports, live: a persistent tap made from the CLI appears in default's Ports section
+    # and goes when deleted; the connect help gives this network's qemu line.
+    cli("net-port-create", "default", "--name", "e2e-net0", "--owner", "daemon")
+    wait_for("the port's row", lambda: find(app, "label", "e2e-net0") and find(app, "label", contains="for daemon"))
+    step("a port created from the CLI shows in the Ports section")
+    cli("net-port-delete", "default", "e2e-net0")
+    wait_for("the port's row to go", lambda: find(app, "label", "e2e-net0") is None)
+    step("a deleted port leaves the Ports section")
+    do(button(app, "Connect a Virtual Machine…"), "click")
+    line = wait_for("the qemu line", lambda: find(app, "label", contains="-netdev bridge,id=n0,br=virbr0,helper="))
+    if "virtnet-bridge-helper" not in line.name:
+        fail(f"the qemu line is {line.name!r}")
+    dialog = line
+    while dialog is not None and dialog.getRoleName() not in ("dialog", "frame", "window"):
+        dialog = dialog.parent
+    do(button(dialog, "Close"), "click")
+    wait_for("the help to close", lambda: closed(dialog))
+    step("Connect a Virtual Machine shows the qemu line for this network's bridge")
 
     # Delete a running network: the confirmation offers Stop and Delete.
     listing, index, _ = row_of(app, "lab")
