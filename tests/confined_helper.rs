@@ -62,6 +62,16 @@ async fn the_datapath_works_with_only_what_the_unit_allows() {
     assert!(lab.active().await.unwrap());
     assert_eq!(lab.get_dhcp_leases("").await.unwrap().len(), 1);
 
+    // Taps for VMs: the tun driver with the unit's capabilities, plugged in, and a
+    // persistent one given to another uid.
+    let (fd, tap, _) = lab.open_port(std::collections::HashMap::new()).await.unwrap();
+    assert_eq!(sandbox.link(&tap).unwrap()["master"], "vnlab");
+    let options = std::collections::HashMap::from([("owner", zbus::Variant::from(1u32))]);
+    let persistent = lab.create_port(options).await.unwrap();
+    assert_eq!(lab.list_ports().await.unwrap().len(), 3, "the guest's veth, the VM's tap and the persistent tap");
+    drop(fd);
+    let _ = persistent;
+
     // Rules come back after a flush.
     assert!(sandbox.netns_exec(&["nft", "flush", "ruleset"]).status.success());
     let flushed = Instant::now();

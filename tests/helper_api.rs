@@ -534,12 +534,19 @@ async fn the_live_api_matches_the_shipped_introspection_xml() {
     let root = introspect(virtnet::dbus::ROOT_PATH.to_owned()).await;
     let network_path = sandbox.manager(&conn).await.lookup_by_name("default").await.unwrap();
     let network = introspect(network_path.to_string()).await;
+    let network_proxy = network_at(&conn, network_path.clone()).await;
+    let port_path = network_proxy.create_port(HashMap::new()).await.unwrap();
+    let port = introspect(port_path.to_string()).await;
     let shipped =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/dbus/io.github.virtnet.Helper1.xml"))
             .unwrap();
 
     for (live, interface) in
-        [(&root, "io.github.virtnet.Helper1.Manager"), (&network, "io.github.virtnet.Helper1.Network")]
+        [
+            (&root, "io.github.virtnet.Helper1.Manager"),
+            (&network, "io.github.virtnet.Helper1.Network"),
+            (&port, "io.github.virtnet.Helper1.Port"),
+        ]
     {
         assert_eq!(interface_shape(live, interface), interface_shape(&shipped, interface), "{interface} differs");
     }

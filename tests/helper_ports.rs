@@ -83,6 +83,13 @@ async fn an_opened_port_is_a_tap_on_the_bridge_that_goes_with_its_descriptor() {
     assert_eq!(port.network().await.unwrap().as_str(), network.inner().path().as_str());
     assert_eq!(network.list_ports().await.unwrap(), std::slice::from_ref(&path));
 
+    // The network restarts under the VM: its tap is plugged into the new bridge.
+    network.destroy().await.unwrap();
+    assert_eq!(master(&sandbox, &interface), None);
+    network.start().await.unwrap();
+    assert_eq!(master(&sandbox, &interface).as_deref(), Some(bridge.as_str()), "{}", sandbox.log());
+    assert_eq!(network.list_ports().await.unwrap(), std::slice::from_ref(&path), "the same port, plugged in again");
+
     // The VM ends: its descriptor closes, the tap and the port go.
     drop(fd);
     let signal = tokio::time::timeout(WAIT, removed.next()).await.expect("PortRemoved").unwrap();
