@@ -541,13 +541,11 @@ async fn the_live_api_matches_the_shipped_introspection_xml() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/dbus/io.github.virtnet.Helper1.xml"))
             .unwrap();
 
-    for (live, interface) in
-        [
-            (&root, "io.github.virtnet.Helper1.Manager"),
-            (&network, "io.github.virtnet.Helper1.Network"),
-            (&port, "io.github.virtnet.Helper1.Port"),
-        ]
-    {
+    for (live, interface) in [
+        (&root, "io.github.virtnet.Helper1.Manager"),
+        (&network, "io.github.virtnet.Helper1.Network"),
+        (&port, "io.github.virtnet.Helper1.Port"),
+    ] {
         assert_eq!(interface_shape(live, interface), interface_shape(&shipped, interface), "{interface} differs");
     }
     assert!(root.contains("org.freedesktop.DBus.ObjectManager"), "the root is an ObjectManager");

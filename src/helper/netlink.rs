@@ -272,9 +272,10 @@ impl Netlink {
         }
     }
 
-    /// The MAC addresses the bridge learned behind each of its ports (the guests'), by
-    /// port index; the ports' own addresses left out.
-    pub async fn learned_macs(&self, bridge_index: u32) -> Result<Vec<(u32, MacAddr)>, HelperError> {
+    /// The MAC addresses the bridges learned behind their ports (the guests'), as (port
+    /// index, bridge index, MAC); the ports' own addresses left out. One dump for every
+    /// bridge.
+    pub async fn learned_macs(&self) -> Result<Vec<(u32, u32, MacAddr)>, HelperError> {
         let _turn = self.dump_turn.lock().await;
         let mut entries = self.handle.neighbours().get().set_address_family(AddressFamily::Bridge).execute();
         let mut learned = Vec::new();
@@ -295,10 +296,9 @@ impl Netlink {
             }
             // Multicast entries are the bridge's own.
             if let (Some(mac), Some(controller)) = (mac, controller)
-                && controller == bridge_index
                 && mac[0] & 1 == 0
             {
-                learned.push((message.header.ifindex, MacAddr(mac)));
+                learned.push((message.header.ifindex, controller, MacAddr(mac)));
             }
         }
         Ok(learned)

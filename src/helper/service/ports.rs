@@ -436,13 +436,35 @@ impl Service {
         }
     }
 
+    /// What the host says is plugged in where: its interfaces and the addresses the
+    /// bridges learned (one dump of each, for every network).
+    async fn host_ports(&self) -> Result<HostPorts, HelperError> {
+        let netlink = &self.datapath.netlink;
+        Ok(HostPorts { links: netlink.links().await?, learned: netlink.learned_macs().await? })
+    }
+
     /// Brings every network's ports up to date with the host (the link watch calls this
     /// when interfaces or the bridges' forwarding tables change).
     pub async fn update_all_ports(self: &Arc<Self>) {
-        for slot in self.registry.all() {
-            if slot.state().live.is_some() || !slot.ports().ports.is_empty() {
-                self.update_ports(&slot).await;
+        let slots: Vec<Arc<Slot>> = self
+            .registry
+            .all()
+            .into_iter()
+            .filter(|slot| slot.state().live.is_some() || !slot.ports().ports.is_empty())
+            .collect();
+        if slots.is_empty() {
+            return;
+        }
+        let host = match self.host_ports().await {
+            Ok(host) => host,
+            Err(e) => {
+                warn!("cannot read the ports: {e}");
+                return;
             }
+        };
+        for slot in slots {
+            let _turn = slot.port_turn.lock().await;
+            self.update_ports_from(&slot, &host).await;
         }
     }
 
@@ -452,21 +474,25 @@ impl Service {
     /// PortRemoved and PropertiesChanged for what changed.
     pub async fn update_ports(self: &Arc<Self>, slot: &Arc<Slot>) {
         let _turn = slot.port_turn.lock().await;
+        match self.host_ports().await {
+            Ok(host) => self.update_ports_from(slot, &host).await,
+            Err(e) => warn!(network = %slot.state().name(), "cannot read the ports: {e}"),
+        }
+    }
+
+    /// [`update_ports`](Self::update_ports) from one reading of the host; the caller
+    /// holds the slot's `port_turn`.
+    async fn update_ports_from(self: &Arc<Self>, slot: &Arc<Slot>, host: &HostPorts) {
         let state = slot.state();
-        let netlink = &self.datapath.netlink;
-        let links = match netlink.links().await {
-            Ok(links) => links,
-            Err(e) => {
-                warn!(network = %state.name(), "cannot read the ports: {e}");
-                return;
-            }
-        };
+        let links = &host.links;
         let bridge = state.live.as_deref().and_then(|n| bridge_name(n).ok()).map(str::to_owned);
         let bridge_index = bridge.as_deref().and_then(|b| links.iter().find(|l| l.name == b)).map(|l| l.index);
-        let learned = match bridge_index {
-            Some(index) => netlink.learned_macs(index).await.unwrap_or_default(),
-            None => Vec::new(),
-        };
+        let learned: Vec<(u32, MacAddr)> = host
+            .learned
+            .iter()
+            .filter(|(_, controller, _)| Some(*controller) == bridge_index)
+            .map(|(port, _, mac)| (*port, *mac))
+            .collect();
         let leases = if bridge_index.is_some() { self.leases(slot, "") } else { Vec::new() };
 
         let before = slot.ports();
@@ -540,6 +566,12 @@ impl Service {
             }
         }
     }
+}
+
+/// One reading of the host's interfaces and the bridges' learned addresses.
+struct HostPorts {
+    links: Vec<LinkInfoSummary>,
+    learned: Vec<(u32, u32, MacAddr)>,
 }
 
 fn not_active(name: &str) -> HelperError {
