@@ -26,14 +26,7 @@ const STEP: Duration = Duration::from_secs(60);
 
 /// A polkit sandbox whose one rule lets the user `daemon` plug VMs in.
 fn sandbox_attach_for_daemon() -> Sandbox {
-    Sandbox::start_with(true, |dir| {
-        std::fs::create_dir_all(dir.join("polkit-rules")).unwrap();
-        std::fs::write(
-            dir.join("polkit-rules/50-virtnet-test.rules"),
-            "polkit.addRule(function(action, subject) {\n  if (action.id == \"io.github.virtnet.attach\" && subject.user == \"daemon\") {\n    return polkit.Result.YES;\n  }\n});\n",
-        )
-        .unwrap();
-    })
+    Sandbox::start_granting_daemon("io.github.virtnet.attach")
 }
 
 fn virtnet(sandbox: &Sandbox, args: &[&str]) -> String {

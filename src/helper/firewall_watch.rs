@@ -24,6 +24,7 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 use super::firewall::Backend;
+use super::netlink_events;
 use super::service::Service;
 
 /// The nftables multicast group (`NFNLGRP_NFTABLES` in linux/netfilter/nfnetlink.h).
@@ -51,7 +52,7 @@ pub fn spawn(service: Arc<Service>, backend: Backend) -> Result<(), String> {
         Ok(socket) => {
             std::thread::Builder::new()
                 .name("firewall-watch".to_owned())
-                .spawn(move || read_events(&socket, &changed))
+                .spawn(move || netlink_events::forward(&socket, &changed, "nftables changes"))
                 .map_err(|e| format!("cannot start the firewall watch: {e}"))?;
         }
         Err(e) if backend == Backend::Iptables => warn!("nftables change events unavailable ({e}); polling only"),
@@ -71,7 +72,7 @@ pub fn spawn(service: Arc<Service>, backend: Backend) -> Result<(), String> {
                         }
                         continue;
                     }
-                    settle(&mut changes).await;
+                    netlink_events::settle(&mut changes, SETTLE, SETTLE_AT_MOST).await;
                 }
                 _ = poll.tick(), if backend == Backend::Iptables => {}
             }
@@ -85,37 +86,9 @@ pub fn spawn(service: Arc<Service>, backend: Backend) -> Result<(), String> {
     Ok(())
 }
 
-/// Waits until no change has come for [`SETTLE`], or [`SETTLE_AT_MOST`] has passed
-/// (changes that never pause, such as networks starting and stopping all the time,
-/// must not hold a repair back).
-async fn settle(changes: &mut mpsc::UnboundedReceiver<()>) {
-    let deadline = tokio::time::Instant::now() + SETTLE_AT_MOST;
-    while let Ok(Ok(Some(()))) = tokio::time::timeout_at(deadline, tokio::time::timeout(SETTLE, changes.recv())).await {
-    }
-}
-
 fn subscribe() -> std::io::Result<Socket> {
     let mut socket = Socket::new(NETLINK_NETFILTER)?;
     socket.bind(&SocketAddr::new(0, 0))?;
     socket.add_membership(NFNLGRP_NFTABLES)?;
     Ok(socket)
-}
-
-/// Sends one message per event until the helper ends. A full socket buffer (ENOBUFS:
-/// events were lost) counts as a change too.
-fn read_events(socket: &Socket, changed: &mpsc::UnboundedSender<()>) {
-    let mut buffer = Vec::with_capacity(64 * 1024);
-    loop {
-        buffer.clear();
-        let result = socket.recv(&mut buffer, 0);
-        if let Err(e) = &result
-            && e.raw_os_error() != Some(rustix::io::Errno::NOBUFS.raw_os_error())
-        {
-            warn!("nftables changes are no longer followed: {e}");
-            return;
-        }
-        if changed.send(()).is_err() {
-            return;
-        }
-    }
 }

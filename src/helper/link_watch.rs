@@ -7,11 +7,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::netlink_events;
+use super::service::Service;
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
 use tokio::sync::mpsc;
-use tracing::warn;
-
-use super::service::Service;
 
 /// `RTNLGRP_LINK` and `RTNLGRP_NEIGH` (linux/rtnetlink.h).
 const RTNLGRP_LINK: u32 = 1;
@@ -27,14 +26,11 @@ pub fn spawn(service: Arc<Service>) -> Result<(), String> {
     let (changed, mut changes) = mpsc::unbounded_channel::<()>();
     std::thread::Builder::new()
         .name("link-watch".to_owned())
-        .spawn(move || read_events(&socket, &changed))
+        .spawn(move || netlink_events::forward(&socket, &changed, "interface changes"))
         .map_err(|e| format!("cannot start the link watch: {e}"))?;
     tokio::spawn(async move {
         while changes.recv().await.is_some() {
-            let deadline = tokio::time::Instant::now() + SETTLE_AT_MOST;
-            while let Ok(Ok(Some(()))) =
-                tokio::time::timeout_at(deadline, tokio::time::timeout(SETTLE, changes.recv())).await
-            {}
+            netlink_events::settle(&mut changes, SETTLE, SETTLE_AT_MOST).await;
             service.update_all_ports().await;
         }
     });
@@ -47,22 +43,4 @@ fn subscribe() -> std::io::Result<Socket> {
     socket.add_membership(RTNLGRP_LINK)?;
     socket.add_membership(RTNLGRP_NEIGH)?;
     Ok(socket)
-}
-
-/// One message per event until the helper ends; lost events (ENOBUFS) count as one.
-fn read_events(socket: &Socket, changed: &mpsc::UnboundedSender<()>) {
-    let mut buffer = Vec::with_capacity(64 * 1024);
-    loop {
-        buffer.clear();
-        let result = socket.recv(&mut buffer, 0);
-        if let Err(e) = &result
-            && e.raw_os_error() != Some(rustix::io::Errno::NOBUFS.raw_os_error())
-        {
-            warn!("interface changes are no longer followed: {e}");
-            return;
-        }
-        if changed.send(()).is_err() {
-            return;
-        }
-    }
 }

@@ -34,6 +34,7 @@ pub mod lease_watch;
 pub mod lifecycle;
 pub mod link_watch;
 pub mod netlink;
+pub mod netlink_events;
 pub mod objects;
 pub mod options;
 pub mod ports;

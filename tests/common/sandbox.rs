@@ -74,12 +74,18 @@ impl Sandbox {
 
     /// A sandbox with polkit, whose only rule grants io.github.virtnet.manage to the
     /// user "daemon" (uid 1).
+    #[allow(dead_code)] // not every test binary asks polkit
     pub fn start_with_manage_for_daemon() -> Sandbox {
+        Sandbox::start_granting_daemon("io.github.virtnet.manage")
+    }
+
+    /// A sandbox with polkit, whose only rule grants `action` to the user "daemon".
+    pub fn start_granting_daemon(action: &str) -> Sandbox {
         Sandbox::start_with(true, |dir| {
             std::fs::create_dir_all(dir.join("polkit-rules")).unwrap();
             std::fs::write(
                 dir.join("polkit-rules/50-virtnet-test.rules"),
-                "polkit.addRule(function(action, subject) {\n  if (action.id == \"io.github.virtnet.manage\" && subject.user == \"daemon\") {\n    return polkit.Result.YES;\n  }\n});\n",
+                format!("polkit.addRule(function(action, subject) {{\n  if (action.id == \"{action}\" && subject.user == \"daemon\") {{\n    return polkit.Result.YES;\n  }}\n}});\n"),
             )
             .unwrap();
         })
