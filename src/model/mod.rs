@@ -14,6 +14,7 @@ pub mod port;
 pub mod problem;
 pub mod subnet;
 pub mod syntax;
+pub mod update;
 pub mod validate;
 pub mod values;
 pub mod xml;
