@@ -24,6 +24,7 @@ mod net_port;
 mod net_reload;
 mod net_start;
 mod net_undefine;
+mod net_update;
 mod net_uuid;
 mod session;
 mod table;
@@ -92,6 +93,9 @@ enum Command {
     /// List the DHCP leases of a network.
     #[command(name = "net-dhcp-leases")]
     NetDhcpLeases(net_dhcp_leases::Args),
+    /// Change one section of a network (a static host, a DNS record...), live without a restart.
+    #[command(name = "net-update")]
+    NetUpdate(net_update::Args),
     /// List what is plugged into a network's bridge, with each guest's address.
     #[command(name = "net-port-list")]
     NetPortList(net_port::ListArgs),
@@ -170,6 +174,7 @@ async fn run(connect: Option<&str>, quiet: bool, command: &Command) -> CliResult
         Command::NetCreate(args) => net_define::create(&cx, args).await,
         Command::NetEdit(args) => net_edit::run(&cx, args).await,
         Command::NetDhcpLeases(args) => net_dhcp_leases::run(&cx, args).await,
+        Command::NetUpdate(args) => net_update::run(&cx, args).await,
         Command::NetPortList(args) => net_port::list(&cx, args).await,
         Command::NetPortCreate(args) => net_port::create(&cx, args).await,
         Command::NetPortDelete(args) => net_port::delete(&cx, args).await,

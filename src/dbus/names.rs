@@ -71,6 +71,14 @@ pub mod xml_flags {
     pub const INACTIVE: u32 = 1;
 }
 
+/// `Update` flags, libvirt's virNetworkUpdateFlags: 0 (current) changes the running
+/// network when it runs, else the persistent definition.
+pub mod update_flags {
+    pub const CURRENT: u32 = 0;
+    pub const LIVE: u32 = 1;
+    pub const CONFIG: u32 = 2;
+}
+
 /// The `event` argument of `NetworkEvent`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NetworkEvent {

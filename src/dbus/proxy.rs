@@ -76,6 +76,10 @@ pub trait Network {
     #[zbus(signal, name = "DHCPLeasesChanged")]
     fn dhcp_leases_changed(&self) -> zbus::Result<()>;
 
+    /// libvirt's net-update of one section (see `update_flags`).
+    #[zbus(allow_interactive_auth)]
+    fn update(&self, command: u32, section: u32, parent_index: i32, xml: &str, flags: u32) -> zbus::Result<()>;
+
     /// The ports: what is plugged into the bridge.
     fn list_ports(&self) -> zbus::Result<Vec<OwnedObjectPath>>;
 

@@ -195,6 +195,25 @@ impl NetworkObject {
             .collect()
     }
 
+    /// libvirt's virNetworkUpdate: edits one section (command 1 modify, 2 delete, 3
+    /// add-last, 4 add-first; section numbered as libvirt's: 4 ip-dhcp-host, 5
+    /// ip-dhcp-range, 7 forward-interface, 9 portgroup, 10 dns-host, 11 dns-txt, 12
+    /// dns-srv) of the running network (flag 1), the persistent definition (flag 2), or
+    /// (0) the running one when it runs, else the persistent one. A running network takes
+    /// it without a restart.
+    async fn update(
+        &self,
+        command: u32,
+        section: u32,
+        parent_index: i32,
+        xml: String,
+        flags: u32,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<(), HelperError> {
+        let request = super::service::UpdateRequest { command, section, parent_index, xml, flags };
+        self.service.update(&Caller::of(&header)?, &self.slot, request).await
+    }
+
     /// The object paths of the ports: what is plugged into the bridge (VMs' taps,
     /// persistent taps, interfaces other software plugged in).
     #[zbus(out_args("ports"))]

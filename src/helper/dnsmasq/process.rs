@@ -184,6 +184,25 @@ impl Dnsmasq {
         }
     }
 
+    /// Rewrites the network's hosts files (static DHCP hosts, DNS hosts) and has its
+    /// running dnsmasq read them again (SIGHUP): its pid, leases and answers to
+    /// everything else stay as they were.
+    pub fn reread(&self, network: &Network) -> Result<(), HelperError> {
+        let name = &network.name;
+        let paths = self.paths(name);
+        let files = config::render(network, &paths);
+        for (path, contents) in [(&paths.hostsfile, &files.hostsfile), (&paths.addnhosts, &files.addnhosts)] {
+            replace_readable(path, contents.as_bytes())
+                .map_err(|e| failed(name, format!("cannot write {}: {e}", path.display())))?;
+        }
+        // The configuration names the same files; written too, so a later restart (the
+        // supervisor's) starts with what runs now.
+        replace(&paths.conf, files.conf.as_bytes())
+            .map_err(|e| failed(name, format!("cannot write {}: {e}", paths.conf.display())))?;
+        let process = self.find(name).ok_or_else(|| failed(name, "it is not running"))?;
+        pidfd_send_signal(&process.pidfd, Signal::HUP).map_err(|e| failed(name, format!("cannot signal it: {e}")))
+    }
+
     /// Stops the network's dnsmasq (if it runs) and removes its files and leases.
     pub async fn stop(&self, network: &Network) {
         if let Some(process) = self.find(&network.name) {

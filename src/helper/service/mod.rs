@@ -1,7 +1,7 @@
 //! The helper's operations with libvirt's semantics, in Rust types (the bus side is
 //! [`objects`](super::objects)): reading (here), defining and undefining ([`define`]),
 //! starting and stopping ([`run`]), the host's facts for new networks ([`host`]),
-//! leases ([`leases`]), ports ([`ports`]), start-up recovery and autostart ([`recovery`]) and the watch
+//! leases ([`leases`]), ports ([`ports`]), live updates ([`update`]), start-up recovery and autostart ([`recovery`]) and the watch
 //! over each network's dnsmasq ([`supervise`]).
 //!
 //! Every changing operation asks the authorizer first, before it reads what the caller
@@ -27,6 +27,9 @@ mod ports;
 mod recovery;
 mod run;
 mod supervise;
+mod update;
+
+pub use update::UpdateRequest;
 
 use std::collections::HashMap;
 use std::sync::Arc;
