@@ -607,3 +607,40 @@ impl Section {
         }
     }
 }
+
+/// The `<host>` fragment of an `ip-dhcp-host` update that reserves `ip` for a guest
+/// (its MAC for IPv4, its DUID as `id` for IPv6), with its name if it gave a usable one.
+pub fn reservation(mac: &str, duid: &str, name: &str, ip: std::net::IpAddr) -> String {
+    let escape = |text: &str| quick_xml::escape::escape(text).into_owned();
+    let mut xml = String::from("<host");
+    if ip.is_ipv6() {
+        xml.push_str(&format!(" id='{}'", escape(duid)));
+    } else {
+        xml.push_str(&format!(" mac='{}'", escape(mac)));
+    }
+    if !name.is_empty() && super::syntax::dns_name(name).is_ok() {
+        xml.push_str(&format!(" name='{}'", escape(name)));
+    }
+    xml.push_str(&format!(" ip='{ip}'/>"));
+    xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reservation_is_a_host_the_update_takes() {
+        let base = Network::from_xml(
+            "<network><name>n</name><ip address='10.1.0.1' prefix='24'><dhcp><range start='10.1.0.10' end='10.1.0.20'/></dhcp></ip></network>",
+        )
+        .unwrap();
+        let ip = "10.1.0.12".parse().unwrap();
+        let xml = reservation("52:54:00:12:34:56", "", "web", ip);
+        assert_eq!(xml, "<host mac='52:54:00:12:34:56' name='web' ip='10.1.0.12'/>");
+        let edited = apply(&base, Command::AddLast, Section::IpDhcpHost, -1, &xml).unwrap();
+        assert_eq!(edited.ips[0].dhcp.as_ref().unwrap().hosts.len(), 1);
+        // A name a guest made up that is no host name is left out, never written.
+        assert_eq!(reservation("52:54:00:12:34:56", "", "a'b", ip), "<host mac='52:54:00:12:34:56' ip='10.1.0.12'/>");
+    }
+}

@@ -105,6 +105,18 @@ impl Client {
         Ok(self.manager.define_xml(&xml).await?.to_string())
     }
 
+    /// libvirt's net-update of one section (see `update_flags`).
+    pub async fn update(
+        &self,
+        path: String,
+        command: u32,
+        section: u32,
+        xml: String,
+        flags: u32,
+    ) -> Result<(), HelperError> {
+        Ok(self.network(&path).await?.update(command, section, -1, &xml, flags).await?)
+    }
+
     pub async fn leases(&self, path: String) -> Result<Vec<DhcpLease>, HelperError> {
         Ok(self.network(&path).await?.get_dhcp_leases("").await?)
     }

@@ -75,6 +75,7 @@ pub fn failure(action: Action, network: &str, error: &HelperError) -> (String, S
         Action::Delete => gettext("Could not delete “{name}”"),
         Action::Apply => gettext("Could not save the changes to “{name}”"),
         Action::Autostart => gettext("Could not change autostart of “{name}”"),
+        Action::Reserve => gettext("Could not reserve the address on “{name}”"),
     }
     .replace("{name}", network);
     let body = match error.kind {
@@ -99,6 +100,8 @@ pub enum Action {
     Delete,
     Apply,
     Autostart,
+    /// A lease's address made a static host, live.
+    Reserve,
 }
 
 /// When a lease ends, from now: `in 58 min`, `in 3 h`, `never`.

@@ -8,22 +8,26 @@ use relm4::adw;
 use relm4::adw::prelude::*;
 use relm4::gtk;
 
+use super::DetailsInput;
 use crate::dbus::DhcpLease;
+use crate::ui::a11y;
 use crate::ui::texts;
 
 pub struct LeasesSection {
     pub group: adw::PreferencesGroup,
     rows: Vec<gtk::Widget>,
+    sender: relm4::Sender<DetailsInput>,
 }
 
 impl LeasesSection {
-    pub fn new() -> Self {
+    pub fn new(sender: &relm4::Sender<DetailsInput>) -> Self {
         let group = adw::PreferencesGroup::builder().title(gettext("DHCP Leases")).build();
-        LeasesSection { group, rows: Vec::new() }
+        LeasesSection { group, rows: Vec::new(), sender: sender.clone() }
     }
 
-    /// Shows the leases; `active` says whether the network runs at all.
-    pub fn show(&mut self, leases: &[DhcpLease], active: bool) {
+    /// Shows the leases; `active` says whether the network runs at all; `reserved` are
+    /// the addresses that are static hosts already (the others get "Reserve").
+    pub fn show(&mut self, leases: &[DhcpLease], active: bool, reserved: &[std::net::IpAddr]) {
         for row in self.rows.drain(..) {
             self.group.remove(&row);
         }
@@ -40,6 +44,29 @@ impl LeasesSection {
             let address =
                 gtk::Label::builder().label(format!("{}/{}", lease.address, lease.prefix)).selectable(true).build();
             row.add_suffix(&address);
+            let is_reserved = lease.address.parse().is_ok_and(|ip| reserved.contains(&ip));
+            if is_reserved {
+                row.add_suffix(
+                    &gtk::Label::builder()
+                        .label(gettext("Reserved"))
+                        .tooltip_text(gettext("A static host: this guest always gets this address"))
+                        .css_classes(["dim-label"])
+                        .build(),
+                );
+            } else {
+                let reserve = gtk::Button::builder()
+                    .label(gettext("_Reserve"))
+                    .use_underline(true)
+                    .tooltip_text(gettext("Reserve this address: the guest always gets it (applies at once)"))
+                    .valign(gtk::Align::Center)
+                    .css_classes(["flat"])
+                    .build();
+                a11y::set_label(&reserve, &gettext("Reserve this address for {guest}").replace("{guest}", &name));
+                let sender = self.sender.clone();
+                let lease = lease.clone();
+                reserve.connect_clicked(move |_| sender.emit(DetailsInput::Reserve(lease.clone())));
+                row.add_suffix(&reserve);
+            }
             self.group.add(&row);
             self.rows.push(row.upcast());
         }

@@ -98,6 +98,8 @@ pub enum DetailsInput {
     DeleteConfirmed,
     Apply,
     Discard,
+    /// "Reserve this address" on a lease row: its address becomes a static host, live.
+    Reserve(DhcpLease),
     /// The answer about unapplied changes when another network was picked.
     LeaveAnswered(dialogs::Leave, Option<NetworkSummary>),
 }
@@ -289,7 +291,7 @@ impl Component for Details {
         let ipv4 = AddressSection::new(Family::Ipv4, &form, false);
         let ipv6 = AddressSection::new(Family::Ipv6, &form, false);
         let dns = DnsSection::new(&form);
-        let lease_list = LeasesSection::new();
+        let lease_list = LeasesSection::new(&input);
         let port_list = PortsSection::new();
         let xml = {
             let input = input.clone();
@@ -451,6 +453,7 @@ impl Component for Details {
                 self.call(Action::Delete, &sender, |client, path| async move { client.stop_and_delete(path).await });
             }
             DetailsInput::Apply => self.apply(&sender),
+            DetailsInput::Reserve(lease) => self.reserve(lease, &sender),
             DetailsInput::Discard => {
                 if let Some(session) = &mut self.session {
                     let original = session.original().clone();
@@ -524,6 +527,12 @@ impl Component for Details {
                         Action::Delete => {
                             let _ = sender
                                 .output(DetailsOutput::Toast(gettext("“{name}” deleted").replace("{name}", &name)));
+                        }
+                        Action::Reserve => {
+                            let _ = sender.output(DetailsOutput::Toast(
+                                gettext("Address reserved on “{name}”; it applies at once").replace("{name}", &name),
+                            ));
+                            self.reload(&sender);
                         }
                         _ => self.reload(&sender),
                     },
@@ -605,6 +614,24 @@ impl Details {
     fn apply(&mut self, sender: &ComponentSender<Self>) {
         let Some(xml) = self.session.as_ref().filter(|s| s.can_apply()).map(EditSession::xml) else { return };
         self.call(Action::Apply, sender, move |client, _| async move { client.define(xml).await.map(|_| ()) });
+    }
+
+    /// Makes a lease's address a static host of the running network (and of its
+    /// persistent definition, when it has one), live: the guest keeps it for good.
+    fn reserve(&mut self, lease: DhcpLease, sender: &ComponentSender<Self>) {
+        let Ok(ip) = lease.address.parse::<std::net::IpAddr>() else { return };
+        let persistent = self.summary.as_ref().is_some_and(|s| s.persistent);
+        let flags = if persistent {
+            crate::dbus::update_flags::LIVE | crate::dbus::update_flags::CONFIG
+        } else {
+            crate::dbus::update_flags::LIVE
+        };
+        let xml = crate::model::update::reservation(&lease.mac, &lease.client_id, &lease.hostname, ip);
+        let add = crate::model::update::Command::AddLast as u32;
+        let section = crate::model::update::Section::IpDhcpHost as u32;
+        self.call(Action::Reserve, sender, move |client, path| async move {
+            client.update(path, add, section, xml, flags).await
+        });
     }
 
     fn edit(&mut self, change: impl FnOnce(&mut EditSession)) {
@@ -691,7 +718,14 @@ impl Details {
 
     fn show_leases(&mut self) {
         let active = self.summary.as_ref().is_some_and(|s| s.active);
-        self.lease_list.show(&self.leases, active);
+        let reserved: Vec<std::net::IpAddr> = self
+            .live
+            .iter()
+            .flat_map(|n| n.ips.iter())
+            .filter_map(|ip| ip.dhcp.as_ref())
+            .flat_map(|d| d.hosts.iter().filter_map(|h| h.ip))
+            .collect();
+        self.lease_list.show(&self.leases, active, &reserved);
         let bridge = self.summary.as_ref().map(|s| s.bridge.clone()).unwrap_or_default();
         self.port_list.show(&self.ports, &bridge, active);
         self.update_diagram();
@@ -769,5 +803,6 @@ fn busy_text(action: Action) -> String {
         Action::Delete => gettext("Deleting…"),
         Action::Apply => gettext("Saving…"),
         Action::Autostart => gettext("Changing autostart…"),
+        Action::Reserve => gettext("Reserving the address…"),
     }
 }
