@@ -83,10 +83,16 @@ async fn an_unprivileged_users_vm_gets_a_lease_dns_and_nat_through_the_bridge_he
     let page = vm.ok(&format!("timeout 20 wget -q -O - http://{}:8080/token.txt", outside.ip), STEP);
     assert!(page.contains("through-nat-4711"), "{page}");
 
-    // The port: the VM's MAC and address, its owner the user who ran qemu.
-    let list = virtnet(&sandbox, &["net-port-list", "vmnat"]);
-    let row = list.lines().find(|l| l.contains("52:54:00:81:00:07")).unwrap_or_else(|| panic!("{list}"));
-    assert!(row.contains("transient") && row.contains("10.81.0.1") && row.contains("daemon"), "{list}");
+    // The port: the VM's MAC and address (joined when the lease script has written the
+    // lease, a moment after the guest has it), its owner the user who ran qemu.
+    eventually("the port with the VM's MAC, address and owner", Duration::from_secs(20), || {
+        virtnet(&sandbox, &["net-port-list", "vmnat"]).lines().any(|row| {
+            row.contains("52:54:00:81:00:07")
+                && row.contains("transient")
+                && row.contains("10.81.0.1")
+                && row.contains("daemon")
+        })
+    });
 
     vm.power_off();
     eventually("the port gone with qemu", Duration::from_secs(10), || {

@@ -171,6 +171,26 @@ fn insert<T>(list: &mut Vec<T>, command: Command, item: T) {
     if command == Command::AddFirst { list.insert(0, item) } else { list.push(item) }
 }
 
+/// Adds or modifies an entry of a list whose entries a key names (portgroups and TXT
+/// records by name, DNS hosts by address): `at` is where the key already is. Modify
+/// needs it there (else `missing`); an add must not find it (else `duplicate`).
+fn add_or_modify<T>(
+    list: &mut Vec<T>,
+    command: Command,
+    at: Option<usize>,
+    item: T,
+    missing: impl FnOnce() -> String,
+    duplicate: impl FnOnce() -> String,
+) -> Result<(), String> {
+    match (command, at) {
+        (Command::Modify, Some(at)) => list[at] = item,
+        (Command::Modify, None) => return Err(missing()),
+        (_, Some(_)) => return Err(duplicate()),
+        _ => insert(list, command, item),
+    }
+    Ok(())
+}
+
 /// The IP a DHCP edit applies to: `parent_index`, or (-1) the first of the family.
 fn parent_ip(network: &mut Network, parent_index: i32, family: Family) -> Result<&mut IpDef, String> {
     let name = network.name.clone();
@@ -436,21 +456,18 @@ fn portgroup(network: &mut Network, command: Command, fragment: &str, element: &
             other.default = None;
         }
     }
-    match (command, at) {
-        (Command::Modify, Some(at)) => network.portgroups[at] = group,
-        (Command::Modify, None) => {
-            return Err(format!(
-                "couldn't find a portgroup entry in network '{name}' matching <portgroup name='{group_name}'>"
-            ));
-        }
-        (_, Some(_)) => {
-            return Err(format!(
+    add_or_modify(
+        &mut network.portgroups,
+        command,
+        at,
+        group,
+        || format!("couldn't find a portgroup entry in network '{name}' matching <portgroup name='{group_name}'>"),
+        || {
+            format!(
                 "there is an existing portgroup entry in network '{name}' that matches \"<portgroup name='{group_name}'>\""
-            ));
-        }
-        _ => insert(&mut network.portgroups, command, group),
-    }
-    Ok(())
+            )
+        },
+    )
 }
 
 fn dns_host(network: &mut Network, command: Command, fragment: &str, element: &Element) -> Result<(), String> {
@@ -487,19 +504,15 @@ fn dns_host(network: &mut Network, command: Command, fragment: &str, element: &E
         .and_then(|d| d.hosts.into_iter().next())
         .ok_or_else(|| "the dns host is empty".to_owned())?;
     let at = dns.hosts.iter().position(|h| h.ip == host.ip);
-    match (command, at) {
-        (Command::Modify, Some(at)) => dns.hosts[at] = host,
-        (Command::Modify, None) => {
-            return Err(format!("couldn't locate a matching DNS HOST record in network '{name}' (ip='{}')", host.ip));
-        }
-        (_, Some(_)) => {
-            return Err(format!(
-                "there is already at least one DNS HOST record with a matching field in network '{name}'"
-            ));
-        }
-        _ => insert(&mut dns.hosts, command, host),
-    }
-    Ok(())
+    let ip = host.ip;
+    add_or_modify(
+        &mut dns.hosts,
+        command,
+        at,
+        host,
+        || format!("couldn't locate a matching DNS HOST record in network '{name}' (ip='{ip}')"),
+        || format!("there is already at least one DNS HOST record with a matching field in network '{name}'"),
+    )
 }
 
 fn dns_txt(network: &mut Network, command: Command, fragment: &str, element: &Element) -> Result<(), String> {
@@ -519,17 +532,14 @@ fn dns_txt(network: &mut Network, command: Command, fragment: &str, element: &El
         .dns
         .and_then(|d| d.txts.into_iter().next())
         .ok_or_else(|| "the dns txt record is empty".to_owned())?;
-    match (command, at) {
-        (Command::Modify, Some(at)) => dns.txts[at] = txt,
-        (Command::Modify, None) => {
-            return Err(format!("couldn't locate a matching DNS TXT record in network '{name}' (name='{txt_name}')"));
-        }
-        (_, Some(_)) => {
-            return Err(format!("there is already a DNS TXT record with name '{txt_name}' in network '{name}'"));
-        }
-        _ => insert(&mut dns.txts, command, txt),
-    }
-    Ok(())
+    add_or_modify(
+        &mut dns.txts,
+        command,
+        at,
+        txt,
+        || format!("couldn't locate a matching DNS TXT record in network '{name}' (name='{txt_name}')"),
+        || format!("there is already a DNS TXT record with name '{txt_name}' in network '{name}'"),
+    )
 }
 
 fn dns_srv(network: &mut Network, command: Command, fragment: &str, element: &Element) -> Result<(), String> {
@@ -608,6 +618,55 @@ impl Section {
     }
 }
 
+/// One Update call: (command, section, parent index, fragment).
+pub type Edit = (Command, Section, i32, String);
+
+/// The Updates that turn `original` into `edited` when they differ only in what a
+/// running network takes live (static DHCP hosts, DNS hosts); `None` when anything else
+/// differs. The edits are checked: applied in turn to `original` they give `edited`.
+pub fn live_edits(original: &Network, edited: &Network) -> Option<Vec<Edit>> {
+    if original == edited {
+        return Some(Vec::new());
+    }
+    let mut edits = Vec::new();
+    if original.ips.len() != edited.ips.len() {
+        return None;
+    }
+    for (index, (before, after)) in original.ips.iter().zip(&edited.ips).enumerate() {
+        let hosts = |ip: &IpDef| ip.dhcp.as_ref().map(|d| d.hosts.clone()).unwrap_or_default();
+        let (old, new) = (hosts(before), hosts(after));
+        let index = i32::try_from(index).ok()?;
+        // A host whose MAC (or DUID) stays is modified in place; the others go or come.
+        let same_guest =
+            |a: &DhcpHost, b: &DhcpHost| (a.mac.is_some() && a.mac == b.mac) || (a.id.is_some() && a.id == b.id);
+        let changed = |h: &DhcpHost| !new.contains(h);
+        for host in old.iter().filter(|h| changed(h)) {
+            if !new.iter().any(|n| !old.contains(n) && same_guest(n, host)) {
+                edits.push((Command::Delete, Section::IpDhcpHost, index, super::xml::write::dhcp_host_element(host)));
+            }
+        }
+        for host in new.iter().filter(|h| !old.contains(h)) {
+            let command =
+                if old.iter().any(|o| changed(o) && same_guest(o, host)) { Command::Modify } else { Command::AddLast };
+            edits.push((command, Section::IpDhcpHost, index, super::xml::write::dhcp_host_element(host)));
+        }
+    }
+    let dns_hosts = |n: &Network| n.dns.as_ref().map(|d| d.hosts.clone()).unwrap_or_default();
+    let (old, new) = (dns_hosts(original), dns_hosts(edited));
+    for host in old.iter().filter(|h| !new.contains(h)) {
+        edits.push((Command::Delete, Section::DnsHost, -1, super::xml::write::dns_host_element(host)));
+    }
+    for host in new.iter().filter(|h| !old.contains(h)) {
+        edits.push((Command::AddLast, Section::DnsHost, -1, super::xml::write::dns_host_element(host)));
+    }
+    // Whatever else changed (or an order the edits cannot give) needs a define.
+    let mut applied = original.clone();
+    for (command, section, index, fragment) in &edits {
+        applied = apply(&applied, *command, *section, *index, fragment).ok()?;
+    }
+    (applied == *edited).then_some(edits)
+}
+
 /// The `<host>` fragment of an `ip-dhcp-host` update that reserves `ip` for a guest
 /// (its MAC for IPv4, its DUID as `id` for IPv6), with its name if it gave a usable one.
 pub fn reservation(mac: &str, duid: &str, name: &str, ip: std::net::IpAddr) -> String {
@@ -642,5 +701,38 @@ mod tests {
         assert_eq!(edited.ips[0].dhcp.as_ref().unwrap().hosts.len(), 1);
         // A name a guest made up that is no host name is left out, never written.
         assert_eq!(reservation("52:54:00:12:34:56", "", "a'b", ip), "<host mac='52:54:00:12:34:56' ip='10.1.0.12'/>");
+    }
+
+    #[test]
+    fn form_edits_of_static_and_dns_hosts_become_live_updates() {
+        let base = Network::from_xml(
+            "<network><name>n</name><dns><host ip='10.1.0.5'><hostname>old</hostname></host></dns><ip address='10.1.0.1' prefix='24'><dhcp><range start='10.1.0.10' end='10.1.0.20'/><host mac='52:54:00:00:00:01' name='a' ip='10.1.0.30'/></dhcp></ip></network>",
+        )
+        .unwrap();
+        let mut edited = base.clone();
+        let dhcp = edited.ips[0].dhcp.as_mut().unwrap();
+        dhcp.hosts[0].ip = Some("10.1.0.31".parse().unwrap());
+        dhcp.hosts.push(DhcpHost {
+            mac: Some("52:54:00:00:00:02".parse().unwrap()),
+            ip: Some("10.1.0.32".parse().unwrap()),
+            ..DhcpHost::default()
+        });
+        edited.dns.as_mut().unwrap().hosts[0].hostnames = vec!["new".into()];
+        let edits = live_edits(&base, &edited).unwrap();
+        assert_eq!(edits.len(), 4, "{edits:?}");
+        assert_eq!(
+            edits[0],
+            (
+                Command::Modify,
+                Section::IpDhcpHost,
+                0,
+                "<host mac='52:54:00:00:00:01' name='a' ip='10.1.0.31'/>".to_owned()
+            )
+        );
+        // Anything else needs a define.
+        let mut renamed = edited.clone();
+        renamed.mtu = Some(9000);
+        assert_eq!(live_edits(&base, &renamed), None);
+        assert_eq!(live_edits(&base, &base), Some(Vec::new()));
     }
 }

@@ -105,16 +105,18 @@ impl Client {
         Ok(self.manager.define_xml(&xml).await?.to_string())
     }
 
-    /// libvirt's net-update of one section (see `update_flags`).
-    pub async fn update(
+    /// libvirt's net-update of one section (see `update_flags`), for DHCP sections of the
+    /// `<ip>` at `parent_index` (-1: the first of the fragment's family).
+    pub async fn update_at(
         &self,
         path: String,
         command: u32,
         section: u32,
+        parent_index: i32,
         xml: String,
         flags: u32,
     ) -> Result<(), HelperError> {
-        Ok(self.network(&path).await?.update(command, section, -1, &xml, flags).await?)
+        Ok(self.network(&path).await?.update(command, section, parent_index, &xml, flags).await?)
     }
 
     pub async fn leases(&self, path: String) -> Result<Vec<DhcpLease>, HelperError> {

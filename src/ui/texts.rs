@@ -73,7 +73,7 @@ pub fn failure(action: Action, network: &str, error: &HelperError) -> (String, S
         Action::Stop => gettext("Could not stop “{name}”"),
         Action::Restart => gettext("Could not restart “{name}”"),
         Action::Delete => gettext("Could not delete “{name}”"),
-        Action::Apply => gettext("Could not save the changes to “{name}”"),
+        Action::Apply | Action::ApplyLive => gettext("Could not save the changes to “{name}”"),
         Action::Autostart => gettext("Could not change autostart of “{name}”"),
         Action::Reserve => gettext("Could not reserve the address on “{name}”"),
     }
@@ -99,6 +99,8 @@ pub enum Action {
     Restart,
     Delete,
     Apply,
+    /// Changes the running network takes at once (static hosts, DNS hosts): Updates.
+    ApplyLive,
     Autostart,
     /// A lease's address made a static host, live.
     Reserve,

@@ -288,6 +288,24 @@ fn dhcp(d: &Dhcp) -> Node {
         )
 }
 
+/// One static DHCP host as its `<host>` element (a net-update fragment).
+pub(crate) fn dhcp_host_element(h: &crate::model::ip::DhcpHost) -> String {
+    let d = Dhcp { hosts: vec![h.clone()], ..Dhcp::default() };
+    let mut out = String::new();
+    if let Some(node) = dhcp(&d).children.into_iter().next() {
+        node.write(&mut out, 0);
+    }
+    out.trim_end().to_owned()
+}
+
+/// One DNS host as its `<host>` element (a net-update fragment).
+pub(crate) fn dns_host_element(h: &crate::model::dns::DnsHost) -> String {
+    let node = Node::new("host").attr("ip", h.ip).children(h.hostnames.iter().map(|n| Node::text("hostname", n)));
+    let mut out = String::new();
+    node.write(&mut out, 0);
+    out.trim_end().to_owned()
+}
+
 fn route(r: &Route) -> Node {
     let node = Node::new("route").attr_opt("family", r.family.map(|f| f.as_str())).attr("address", r.address);
     prefix_attrs(node, r.prefix).attr("gateway", r.gateway).attr_opt("metric", r.metric)

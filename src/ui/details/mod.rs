@@ -511,13 +511,18 @@ impl Component for Details {
                 // After Apply the network may have a new name: say the one it has now.
                 let applied =
                     self.session.as_ref().map(|s| s.edited().name.clone()).filter(|_| action == Action::Apply);
+                let action_was_live = action == Action::ApplyLive;
+                let action = if action_was_live { Action::Apply } else { action };
                 let name = applied.or(shown).unwrap_or_default();
                 match result {
                     Ok(()) => match action {
                         Action::Apply => {
-                            let _ = sender.output(DetailsOutput::Toast(
-                                gettext("Changes to “{name}” saved").replace("{name}", &name),
-                            ));
+                            let toast = if action_was_live {
+                                gettext("Changes to “{name}” applied at once, no restart needed")
+                            } else {
+                                gettext("Changes to “{name}” saved")
+                            };
+                            let _ = sender.output(DetailsOutput::Toast(toast.replace("{name}", &name)));
                             if let Some(session) = &mut self.session {
                                 let edited = session.edited().clone();
                                 session.reset(edited);
@@ -612,7 +617,22 @@ impl Details {
     }
 
     fn apply(&mut self, sender: &ComponentSender<Self>) {
-        let Some(xml) = self.session.as_ref().filter(|s| s.can_apply()).map(EditSession::xml) else { return };
+        let Some(session) = self.session.as_ref().filter(|s| s.can_apply()) else { return };
+        // A running persistent network takes static hosts and DNS hosts at once (as
+        // net-update does), when they are all that changed and it runs with what is saved.
+        let live = self.summary.as_ref().is_some_and(|s| s.active && s.persistent) && !self.changes_wait_for_restart();
+        let edits = live.then(|| crate::model::update::live_edits(session.original(), session.edited())).flatten();
+        if let Some(edits) = edits.filter(|e| !e.is_empty()) {
+            let flags = crate::dbus::update_flags::LIVE | crate::dbus::update_flags::CONFIG;
+            self.call(Action::ApplyLive, sender, move |client, path| async move {
+                for (command, section, index, fragment) in edits {
+                    client.update_at(path.clone(), command as u32, section as u32, index, fragment, flags).await?;
+                }
+                Ok(())
+            });
+            return;
+        }
+        let xml = session.xml();
         self.call(Action::Apply, sender, move |client, _| async move { client.define(xml).await.map(|_| ()) });
     }
 
@@ -630,7 +650,7 @@ impl Details {
         let add = crate::model::update::Command::AddLast as u32;
         let section = crate::model::update::Section::IpDhcpHost as u32;
         self.call(Action::Reserve, sender, move |client, path| async move {
-            client.update(path, add, section, xml, flags).await
+            client.update_at(path, add, section, -1, xml, flags).await
         });
     }
 
@@ -801,7 +821,7 @@ fn busy_text(action: Action) -> String {
         Action::Stop => gettext("Stopping…"),
         Action::Restart => gettext("Restarting…"),
         Action::Delete => gettext("Deleting…"),
-        Action::Apply => gettext("Saving…"),
+        Action::Apply | Action::ApplyLive => gettext("Saving…"),
         Action::Autostart => gettext("Changing autostart…"),
         Action::Reserve => gettext("Reserving the address…"),
     }
