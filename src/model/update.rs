@@ -171,6 +171,31 @@ fn insert<T>(list: &mut Vec<T>, command: Command, item: T) {
     if command == Command::AddFirst { list.insert(0, item) } else { list.push(item) }
 }
 
+/// Removes the one entry of `list` that `matches`; none is `missing`, several is
+/// `ambiguous` (a delete names one entry).
+fn remove_one<T>(
+    list: &mut Vec<T>,
+    matches: impl Fn(&T) -> bool,
+    missing: impl FnOnce() -> String,
+    ambiguous: impl FnOnce() -> String,
+) -> Result<(), String> {
+    let found: Vec<usize> = list.iter().enumerate().filter(|(_, item)| matches(item)).map(|(i, _)| i).collect();
+    match found.as_slice() {
+        [at] => {
+            list.remove(*at);
+            Ok(())
+        }
+        [] => Err(missing()),
+        _ => Err(ambiguous()),
+    }
+}
+
+/// The `<dns>` of a fragment read inside one (a DNS host, TXT or SRV record).
+fn read_dns(fragment: &str, what: &str) -> Result<super::dns::Dns, String> {
+    let wrapper = format!("<network><name>update</name><dns>{fragment}</dns></network>");
+    read_wrapped(&wrapper, what)?.dns.ok_or_else(|| format!("the {what} is empty"))
+}
+
 /// Adds or modifies an entry of a list whose entries a key names (portgroups and TXT
 /// records by name, DNS hosts by address): `at` is where the key already is. Modify
 /// needs it there (else `missing`); an add must not find it (else `duplicate`).
@@ -437,12 +462,10 @@ fn portgroup(network: &mut Network, command: Command, fragment: &str, element: &
     let name = network.name.clone();
     let group_name = element.attr("name").unwrap_or_default().to_owned();
     let at = network.portgroups.iter().position(|p| p.name == group_name);
+    let missing =
+        || format!("couldn't find a portgroup entry in network '{name}' matching <portgroup name='{group_name}'>");
     if command == Command::Delete {
-        let at = at.ok_or_else(|| {
-            format!("couldn't find a portgroup entry in network '{name}' matching <portgroup name='{group_name}'>")
-        })?;
-        network.portgroups.remove(at);
-        return Ok(());
+        return remove_one(&mut network.portgroups, |p| p.name == group_name, missing, missing);
     }
     let wrapper = format!("<network><name>update</name>{fragment}</network>");
     let group: PortGroup = read_wrapped(&wrapper, "portgroup")?
@@ -456,18 +479,11 @@ fn portgroup(network: &mut Network, command: Command, fragment: &str, element: &
             other.default = None;
         }
     }
-    add_or_modify(
-        &mut network.portgroups,
-        command,
-        at,
-        group,
-        || format!("couldn't find a portgroup entry in network '{name}' matching <portgroup name='{group_name}'>"),
-        || {
-            format!(
-                "there is an existing portgroup entry in network '{name}' that matches \"<portgroup name='{group_name}'>\""
-            )
-        },
-    )
+    add_or_modify(&mut network.portgroups, command, at, group, missing, || {
+        format!(
+            "there is an existing portgroup entry in network '{name}' that matches \"<portgroup name='{group_name}'>\""
+        )
+    })
 }
 
 fn dns_host(network: &mut Network, command: Command, fragment: &str, element: &Element) -> Result<(), String> {
@@ -488,21 +504,15 @@ fn dns_host(network: &mut Network, command: Command, fragment: &str, element: &E
         let matches = |h: &DnsHost| {
             ip.is_none_or(|ip| h.ip == ip) && hostnames.iter().all(|n| h.hostnames.iter().any(|m| m == n))
         };
-        let found: Vec<usize> = dns.hosts.iter().enumerate().filter(|(_, h)| matches(h)).map(|(i, _)| i).collect();
-        return match found.as_slice() {
-            [at] => {
-                dns.hosts.remove(*at);
-                Ok(())
-            }
-            [] => Err(format!("couldn't locate a matching DNS HOST record in network '{name}'")),
-            _ => Err(format!("multiple matching DNS HOST records were found in network '{name}'")),
-        };
+        return remove_one(
+            &mut dns.hosts,
+            matches,
+            || format!("couldn't locate a matching DNS HOST record in network '{name}'"),
+            || format!("multiple matching DNS HOST records were found in network '{name}'"),
+        );
     }
-    let wrapper = format!("<network><name>update</name><dns>{fragment}</dns></network>");
-    let host = read_wrapped(&wrapper, "dns host")?
-        .dns
-        .and_then(|d| d.hosts.into_iter().next())
-        .ok_or_else(|| "the dns host is empty".to_owned())?;
+    let host =
+        read_dns(fragment, "dns host")?.hosts.into_iter().next().ok_or_else(|| "the dns host is empty".to_owned())?;
     let at = dns.hosts.iter().position(|h| h.ip == host.ip);
     let ip = host.ip;
     add_or_modify(
@@ -520,26 +530,18 @@ fn dns_txt(network: &mut Network, command: Command, fragment: &str, element: &El
     let dns = network.dns.get_or_insert_with(Default::default);
     let txt_name = element.attr("name").unwrap_or_default().to_owned();
     let at = dns.txts.iter().position(|t| t.name == txt_name);
+    let missing = || format!("couldn't locate a matching DNS TXT record in network '{name}' (name='{txt_name}')");
     if command == Command::Delete {
-        let at = at.ok_or_else(|| {
-            format!("couldn't locate a matching DNS TXT record in network '{name}' (name='{txt_name}')")
-        })?;
-        dns.txts.remove(at);
-        return Ok(());
+        return remove_one(&mut dns.txts, |t| t.name == txt_name, missing, missing);
     }
-    let wrapper = format!("<network><name>update</name><dns>{fragment}</dns></network>");
-    let txt: TxtRecord = read_wrapped(&wrapper, "dns txt record")?
-        .dns
-        .and_then(|d| d.txts.into_iter().next())
+    let txt: TxtRecord = read_dns(fragment, "dns txt record")?
+        .txts
+        .into_iter()
+        .next()
         .ok_or_else(|| "the dns txt record is empty".to_owned())?;
-    add_or_modify(
-        &mut dns.txts,
-        command,
-        at,
-        txt,
-        || format!("couldn't locate a matching DNS TXT record in network '{name}' (name='{txt_name}')"),
-        || format!("there is already a DNS TXT record with name '{txt_name}' in network '{name}'"),
-    )
+    add_or_modify(&mut dns.txts, command, at, txt, missing, || {
+        format!("there is already a DNS TXT record with name '{txt_name}' in network '{name}'")
+    })
 }
 
 fn dns_srv(network: &mut Network, command: Command, fragment: &str, element: &Element) -> Result<(), String> {
@@ -565,24 +567,21 @@ fn dns_srv(network: &mut Network, command: Command, fragment: &str, element: &El
             && priority.is_none_or(|v| s.priority == Some(v))
             && weight.is_none_or(|v| s.weight == Some(v))
     };
-    let found: Vec<usize> = dns.srvs.iter().enumerate().filter(|(_, s)| matches(s)).map(|(i, _)| i).collect();
     match command {
-        Command::Delete => match found.as_slice() {
-            [at] => {
-                dns.srvs.remove(*at);
-                Ok(())
-            }
-            [] => Err(format!("couldn't locate a matching DNS SRV record in network '{name}'")),
-            _ => Err(format!("multiple DNS SRV records match in network '{name}': name more of its fields")),
-        },
+        Command::Delete => remove_one(
+            &mut dns.srvs,
+            matches,
+            || format!("couldn't locate a matching DNS SRV record in network '{name}'"),
+            || format!("multiple DNS SRV records match in network '{name}': name more of its fields"),
+        ),
         Command::Modify => Err("DNS SRV records cannot be modified, only added or deleted".to_owned()),
         _ => {
-            let wrapper = format!("<network><name>update</name><dns>{fragment}</dns></network>");
-            let srv = read_wrapped(&wrapper, "dns srv record")?
-                .dns
-                .and_then(|d| d.srvs.into_iter().next())
+            let srv = read_dns(fragment, "dns srv record")?
+                .srvs
+                .into_iter()
+                .next()
                 .ok_or_else(|| "the dns srv record is empty".to_owned())?;
-            if !found.is_empty() {
+            if dns.srvs.iter().any(matches) {
                 return Err(format!(
                     "there is already at least one DNS SRV record matching all specified fields in network '{name}'"
                 ));
