@@ -365,7 +365,8 @@ impl Service {
 
     /// Plugs virtnet's ports into the network that just started (or was adopted):
     /// VMs' taps that are still there, and the persistent taps (made again if they are
-    /// gone, after a reboot). Failures are logged: the network runs either way.
+    /// gone, after a reboot). Failures are logged: the network runs either way. The
+    /// caller brings the ports' state up to date afterwards.
     pub(super) async fn plug_ports(self: &Arc<Self>, slot: &Arc<Slot>) {
         let Some(live) = slot.state().live else { return };
         let name = live.name.clone();
@@ -414,7 +415,6 @@ impl Service {
                 }
             }
         }
-        self.update_ports(slot).await;
     }
 
     /// The network is gone for good (undefined while inactive, or a transient one

@@ -43,12 +43,11 @@ impl Service {
         for slot in self.registry.all() {
             self.load_ports(&slot);
             self.bus.publish(self, &slot).await;
-            if slot.state().live.is_some() {
-                self.plug_ports(&slot).await;
-            } else {
-                self.update_ports(&slot).await;
-            }
+            self.plug_ports(&slot).await;
         }
+        // Then once for all networks (one reading of the host's interfaces), not a
+        // reading per network at start-up.
+        self.update_all_ports().await;
         Ok(())
     }
 

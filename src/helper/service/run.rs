@@ -79,6 +79,7 @@ impl Service {
         self.bus.network_event(slot, NetworkEvent::Started).await;
         // VMs plugged in before a restart are plugged in again.
         self.plug_ports(slot).await;
+        self.update_ports(slot).await;
         Ok(())
     }
 

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use tracing::info;
+use tracing::{info, warn};
 
 use super::{Service, log_result, not_found_any, storage};
 use crate::dbus::{ErrorKind, HelperError, NetworkEvent, update_flags};
@@ -99,7 +99,8 @@ impl Service {
             // The running network first: it is what can fail for reasons outside the
             // definition (dnsmasq refusing to start), and then nothing was saved.
             if let Some(network) = &new_live {
-                self.apply_live(slot, network, section).await?;
+                let running = before.live.as_deref().ok_or_else(not_found_any)?;
+                self.apply_live(slot, running, network, section).await?;
                 self.store.save_status(network).map_err(storage)?;
             }
             if let Some(network) = &new_config {
@@ -120,10 +121,13 @@ impl Service {
         result
     }
 
-    /// Makes the running network work as `network` says, for a change of `section`.
+    /// Makes the running network work as `network` says (it runs as `running`), for a
+    /// change of `section`. If dnsmasq does not start with the change, it is started
+    /// again as it was, so a failed update leaves the network working.
     async fn apply_live(
         self: &Arc<Self>,
         slot: &Arc<Slot>,
+        running: &crate::model::Network,
         network: &crate::model::Network,
         section: Section,
     ) -> Result<(), HelperError> {
@@ -144,12 +148,25 @@ impl Service {
                 if let Some(process) = self.datapath.dnsmasq.find(name) {
                     process.terminate().await;
                 }
-                if dnsmasq_config::needed(network) {
-                    let process = self.datapath.dnsmasq.start(network).await?;
-                    info!(network = %name, pid = process.pid, "dnsmasq restarted with the update");
-                    self.supervise(slot, process);
+                if !dnsmasq_config::needed(network) {
+                    return Ok(());
                 }
-                Ok(())
+                match self.datapath.dnsmasq.start(network).await {
+                    Ok(process) => {
+                        info!(network = %name, pid = process.pid, "dnsmasq restarted with the update");
+                        self.supervise(slot, process);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        if dnsmasq_config::needed(running) {
+                            match self.datapath.dnsmasq.start(running).await {
+                                Ok(process) => self.supervise(slot, process),
+                                Err(again) => warn!(network = %name, "dnsmasq does not start again as it was: {again}"),
+                            }
+                        }
+                        Err(e)
+                    }
+                }
             }
         }
     }
