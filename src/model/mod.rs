@@ -23,7 +23,7 @@ pub use defaults::apply_defaults;
 pub use forward::{Forward, ForwardMode};
 pub use ip::IpDef;
 pub use network::{Bridge, Network, NetworkMode};
-pub use problem::{Problem, Problems};
+pub use problem::{Code, Problem, Problems};
 pub use values::{Family, MacAddr};
 
 use std::collections::HashSet;
@@ -87,14 +87,16 @@ pub fn parse_definition(xml_text: &str) -> Result<Network, DefinitionError> {
     let read = problems.as_slice();
     let name_reported = read.iter().any(|p| p.path == "name");
     let bad_addresses: HashSet<String> =
-        read.iter().filter(|p| p.message.contains("address")).map(|p| p.path.clone()).collect();
+        read.iter().filter(|p| p.attribute == Some("address")).map(|p| p.path.clone()).collect();
     let mut reported: HashSet<(String, String)> = read.iter().map(|p| (p.path.clone(), p.message.clone())).collect();
     let checked = validate::check(&network);
     problems.count_dropped(checked.dropped());
     for problem in checked.into_problems() {
         let repeated = reported.contains(&(problem.path.clone(), problem.message.clone()))
             || (problem.path == "name" && name_reported)
-            || (problem.message == validate::IP_WITHOUT_ADDRESS && bad_addresses.contains(&problem.path));
+            || (problem.code == Code::Missing
+                && problem.attribute == Some("address")
+                && bad_addresses.contains(&problem.path));
         if !repeated {
             reported.insert((problem.path.clone(), problem.message.clone()));
             problems.push(problem);

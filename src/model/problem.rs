@@ -1,18 +1,99 @@
 //! What is wrong with a definition, and where: every reader and validation error is a
-//! `Problem` with a path such as `ip[0]/dhcp/range[1]` and a sentence a person can act on.
+//! `Problem` with a path such as `ip[0]/dhcp/range[1]`, the attribute it is about, a
+//! code saying what kind of problem it is (so that a front end places it at its field and
+//! tells it in its own language without reading the English), and a sentence a person
+//! can act on.
 
 use std::fmt;
+
+use super::syntax::Fault;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// Element path from the root, `""` for the document itself.
     pub path: String,
+    /// The attribute of that element the problem is about (`start`, `mac`, `address`),
+    /// when it is about one.
+    pub attribute: Option<&'static str>,
+    pub code: Code,
     pub message: String,
 }
 
+/// An address a guest or a range must not have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reserved {
+    /// The host's own address on the network.
+    HostAddress,
+    NetworkAddress,
+    BroadcastAddress,
+}
+
+impl Reserved {
+    /// libvirt-like English, after "is" or "includes".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reserved::HostAddress => "the host's own address",
+            Reserved::NetworkAddress => "the network address",
+            Reserved::BroadcastAddress => "the broadcast address",
+        }
+    }
+}
+
+/// What kind of problem; the data a front end needs to say it in its own words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Code {
+    /// Only the sentence says what is wrong.
+    Other,
+    /// A value that must be there is not (the attribute, or the network's name).
+    Missing,
+    /// A value whose text a rule refuses.
+    Syntax(Fault),
+    /// A value that does not read as its type (a number, an address).
+    Unreadable,
+    /// An address of the other family than the subnet it must be in.
+    WrongFamily,
+    /// An address outside the subnet it must be in.
+    OutsideSubnet { subnet: String },
+    /// An address a guest must not have.
+    Reserved(Reserved),
+    /// A MAC address that is multicast or all zeros.
+    NotUnicast,
+    /// A range whose start comes after its end.
+    StartAfterEnd,
+    /// A range that includes an address no guest may have.
+    RangeIncludes(Reserved),
+    /// A range that overlaps an earlier one.
+    RangesOverlap,
+    /// A value an earlier sibling already uses (a static host's MAC, IP or name).
+    AlreadyUsed,
+    /// A static host without anything to recognize its guest by (a MAC or DUID, or a name).
+    Unidentified,
+    /// An `<ip>` address that is the network or broadcast address of its subnet:
+    /// `example` is one the host could have instead.
+    SubnetEdge { edge: Reserved, subnet: String, example: String },
+    /// An `<ip>` subnet that overlaps another of the same network.
+    SubnetsOverlap { subnet: String, other: String },
+    /// An `<ip>` address no interface can have (unspecified, loopback, multicast).
+    UnusableAddress,
+    /// A number below its minimum.
+    TooSmall { min: u64 },
+}
+
 impl Problem {
+    /// A problem told only by its sentence.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem { path: path.into(), message: message.into() }
+        Problem { path: path.into(), attribute: None, code: Code::Other, message: message.into() }
+    }
+
+    /// A problem with its code and, when it concerns one, its attribute.
+    pub fn coded(
+        path: impl Into<String>,
+        attribute: Option<&'static str>,
+        code: Code,
+        message: impl Into<String>,
+    ) -> Self {
+        Problem { path: path.into(), attribute, code, message: message.into() }
     }
 }
 

@@ -13,8 +13,8 @@ use super::ip::{Dhcp, IpDef, Route};
 use super::limits;
 use super::network::Network;
 use super::overlap::{earlier_overlapping_range, first_overlapping_subnet};
-use super::problem::{Collector, Problem, join, join_indexed};
-use super::syntax;
+use super::problem::{Code, Collector, Problem, Reserved, join, join_indexed};
+use super::syntax::{self, Fault, Kind};
 use super::values::{Family, Lease, PrefixSpec, classful_prefix};
 
 /// Longest network name accepted (libvirt has no limit; file names and UI do).
@@ -36,10 +36,22 @@ impl Checker {
         self.problems.push(Problem::new(path.as_ref(), message));
     }
 
-    /// Reports `what` at `path` when a syntax rule refuses it.
-    fn syntax(&mut self, path: &str, what: &str, value: &str, rule: Result<(), String>) {
-        if let Err(why) = rule {
-            self.report(path, format!("{what} '{}' {why}", value.escape_debug()));
+    /// Reports a problem with its code, about `attribute` of the element at `path`.
+    fn coded(
+        &mut self,
+        path: impl AsRef<str>,
+        attribute: Option<&'static str>,
+        code: Code,
+        message: impl Into<String>,
+    ) {
+        self.problems.push(Problem::coded(path.as_ref(), attribute, code, message));
+    }
+
+    /// Reports attribute `what` at `path` when a syntax rule refuses its value.
+    fn syntax(&mut self, path: &str, what: &'static str, value: &str, rule: Result<(), Fault>) {
+        if let Err(fault) = rule {
+            let message = format!("{what} '{}' {fault}", value.escape_debug());
+            self.coded(path, Some(what), Code::Syntax(fault), message);
         }
     }
 }
@@ -68,14 +80,21 @@ pub(crate) fn check(net: &Network) -> Collector {
     if let Some(mac) = net.mac
         && (!mac.is_unicast() || mac.is_zero())
     {
-        c.report("mac", format!("address {mac} is a multicast or all-zero address; the bridge needs a unicast one"));
+        c.coded(
+            "mac",
+            Some("address"),
+            Code::NotUnicast,
+            format!("address {mac} is a multicast or all-zero address; the bridge needs a unicast one"),
+        );
     }
     if let Some(mtu) = net.mtu {
         let has_v6 = net.ips_of(Family::Ipv6).next().is_some();
         if mtu < MIN_MTU {
-            c.report("mtu", format!("size {mtu} is too small; an MTU is between {MIN_MTU} and 65535"));
+            let message = format!("size {mtu} is too small; an MTU is between {MIN_MTU} and 65535");
+            c.coded("mtu", Some("size"), Code::TooSmall { min: MIN_MTU.into() }, message);
         } else if has_v6 && mtu < MIN_MTU_IPV6 {
-            c.report("mtu", format!("size {mtu} is too small for IPv6, which needs at least {MIN_MTU_IPV6}"));
+            let message = format!("size {mtu} is too small for IPv6, which needs at least {MIN_MTU_IPV6}");
+            c.coded("mtu", Some("size"), Code::TooSmall { min: MIN_MTU_IPV6.into() }, message);
         }
     }
     if let Some(forward) = &net.forward {
@@ -102,8 +121,10 @@ pub(crate) fn check(net: &Network) -> Collector {
 
 fn check_name(c: &mut Checker, name: &str) {
     if let Some(ch) = name.chars().find(|ch| syntax::is_invisible(*ch)) {
-        c.report(
+        c.coded(
             "name",
+            None,
+            Code::Syntax(Fault::Character { found: ch, kind: Kind::NetworkName }),
             format!(
                 "'{}' contains {}, which does not show; a name must look like what it is",
                 name.escape_debug(),
@@ -122,21 +143,34 @@ fn check_name(c: &mut Checker, name: &str) {
         );
     }
     if name.is_empty() {
-        c.report("name", "a network needs a name");
+        c.coded("name", None, Code::Missing, "a network needs a name");
         return;
     }
     if name.len() > MAX_NAME_BYTES {
-        c.report("name", format!("the name is {} bytes long; at most {MAX_NAME_BYTES} are allowed", name.len()));
+        let fault = Fault::TooLong { bytes: name.len(), max: MAX_NAME_BYTES, kind: Kind::NetworkName };
+        c.coded(
+            "name",
+            None,
+            Code::Syntax(fault),
+            format!("the name is {} bytes long; at most {MAX_NAME_BYTES} are allowed", name.len()),
+        );
     }
     if name == "." || name == ".." {
-        c.report("name", format!("'{name}' cannot be used as a name"));
+        c.coded("name", None, Code::Syntax(Fault::NotUsable), format!("'{name}' cannot be used as a name"));
     }
     if name.trim() != name {
-        c.report("name", format!("'{}' starts or ends with white space", name.escape_debug()));
+        c.coded(
+            "name",
+            None,
+            Code::Syntax(Fault::SurroundingSpace),
+            format!("'{}' starts or ends with white space", name.escape_debug()),
+        );
     }
     if let Some(ch) = name.chars().find(|ch| ch.is_control() || matches!(ch, '/' | ',')) {
-        c.report(
+        c.coded(
             "name",
+            None,
+            Code::Syntax(Fault::Character { found: ch, kind: Kind::NetworkName }),
             format!(
                 "'{}' contains {}; names may not contain '/', ',' or control characters",
                 name.escape_debug(),
@@ -252,11 +286,13 @@ fn checked_subnet(c: &mut Checker, ip: &IpDef, path: &str) -> Option<IpNetwork> 
     if let Some(declared) = ip.family
         && declared != family
     {
-        c.report(path, format!("family='{}' does not match address {address}, which is {family}", declared.as_str()));
+        let message = format!("family='{}' does not match address {address}, which is {family}", declared.as_str());
+        c.coded(path, Some("family"), Code::WrongFamily, message);
         return None;
     }
     if address.is_unspecified() || address.is_loopback() || address.is_multicast() {
-        c.report(path, format!("address {address} cannot be given to a bridge (unspecified, loopback or multicast)"));
+        let message = format!("address {address} cannot be given to a bridge (unspecified, loopback or multicast)");
+        c.coded(path, Some("address"), Code::UnusableAddress, message);
         return None;
     }
     let prefix = match (ip.prefix, address) {
@@ -289,15 +325,16 @@ fn checked_subnet(c: &mut Checker, ip: &IpDef, path: &str) -> Option<IpNetwork> 
     let is_network_addr = subnet.network() == address && prefix < family.max_prefix() - 1;
     let is_broadcast = matches!(subnet, IpNetwork::V4(v4) if v4.broadcast() == address && prefix < 31);
     if is_network_addr || is_broadcast {
-        let which = if is_network_addr { "network" } else { "broadcast" };
-        c.report(
-            path,
-            format!(
-                "address {address} is the {which} address of {}; the host needs an address inside it, such as {}",
-                display_subnet(&subnet),
-                first_host(&subnet)
-            ),
+        let (which, edge) = if is_network_addr {
+            ("network", Reserved::NetworkAddress)
+        } else {
+            ("broadcast", Reserved::BroadcastAddress)
+        };
+        let (shown, example) = (display_subnet(&subnet), first_host(&subnet).to_string());
+        let message = format!(
+            "address {address} is the {which} address of {shown}; the host needs an address inside it, such as {example}"
         );
+        c.coded(path, Some("address"), Code::SubnetEdge { edge, subnet: shown, example }, message);
     }
     Some(subnet)
 }
@@ -324,15 +361,15 @@ fn offset(addr: IpAddr, by: u128) -> IpAddr {
 
 /// Addresses of a subnet that must not be handed out: the network address, the IPv4
 /// broadcast address and the host's own address.
-fn reserved_addresses(subnet: &IpNetwork) -> Vec<(IpAddr, &'static str)> {
-    let mut reserved = vec![(subnet.ip(), "the host's own address")];
+fn reserved_addresses(subnet: &IpNetwork) -> Vec<(IpAddr, Reserved)> {
+    let mut reserved = vec![(subnet.ip(), Reserved::HostAddress)];
     if subnet.prefix() < Family::of(&subnet.ip()).max_prefix() - 1 {
-        reserved.push((subnet.network(), "the network address"));
+        reserved.push((subnet.network(), Reserved::NetworkAddress));
     }
     if let IpNetwork::V4(v4) = subnet
         && v4.prefix() < 31
     {
-        reserved.push((IpAddr::V4(v4.broadcast()), "the broadcast address"));
+        reserved.push((IpAddr::V4(v4.broadcast()), Reserved::BroadcastAddress));
     }
     reserved
 }
@@ -349,7 +386,7 @@ fn check_ips(c: &mut Checker, net: &Network) {
         .map(|(i, ip)| {
             let path = join_indexed("", "ip", i);
             if ip.address.is_none() {
-                c.report(&path, IP_WITHOUT_ADDRESS);
+                c.coded(&path, Some("address"), Code::Missing, IP_WITHOUT_ADDRESS);
             }
             checked_subnet(c, ip, &path)
         })
@@ -369,14 +406,9 @@ fn check_ips(c: &mut Checker, net: &Network) {
         if let (Some(subnet), Some(&j)) = (subnet, overlapping.get(&i))
             && let Some(other) = subnets[j]
         {
-            c.report(
-                &path,
-                format!(
-                    "subnet {} overlaps ip[{j}] ({}) of the same network",
-                    display_subnet(&subnet),
-                    display_subnet(&other)
-                ),
-            );
+            let (subnet, other) = (display_subnet(&subnet), display_subnet(&other));
+            let message = format!("subnet {subnet} overlaps ip[{j}] ({other}) of the same network");
+            c.coded(&path, Some("address"), Code::SubnetsOverlap { subnet, other }, message);
         }
         let family = ip.family();
         if ip.local_ptr == Some(true)
@@ -428,17 +460,20 @@ fn check_lease(c: &mut Checker, lease: Option<&Lease>, path: &str) {
 }
 
 /// Checks that `addr` (attribute `what`) is a usable address of `subnet`.
-fn check_in_subnet(c: &mut Checker, path: &str, what: &str, addr: IpAddr, subnet: &IpNetwork) -> bool {
+fn check_in_subnet(c: &mut Checker, path: &str, what: &'static str, addr: IpAddr, subnet: &IpNetwork) -> bool {
     if Family::of(&addr) != Family::of(&subnet.ip()) {
-        c.report(path, format!("{what} {addr} is not {} like the network's address", Family::of(&subnet.ip())));
+        let message = format!("{what} {addr} is not {} like the network's address", Family::of(&subnet.ip()));
+        c.coded(path, Some(what), Code::WrongFamily, message);
         return false;
     }
     if !subnet.contains(addr) {
-        c.report(path, format!("{what} {addr} is outside {}", display_subnet(subnet)));
+        let shown = display_subnet(subnet);
+        let message = format!("{what} {addr} is outside {shown}");
+        c.coded(path, Some(what), Code::OutsideSubnet { subnet: shown }, message);
         return false;
     }
     if let Some((_, role)) = reserved_addresses(subnet).into_iter().find(|(r, _)| *r == addr) {
-        c.report(path, format!("{what} {addr} is {role}"));
+        c.coded(path, Some(what), Code::Reserved(role), format!("{what} {addr} is {}", role.as_str()));
         return false;
     }
     true
@@ -458,20 +493,23 @@ fn check_dhcp(c: &mut Checker, dhcp: &Dhcp, subnet: Option<&IpNetwork>, family: 
         }
         let (start, end) = (as_u128(range.start), as_u128(range.end));
         if start > end {
-            c.report(&rpath, format!("start {} comes after end {}", range.start, range.end));
+            let message = format!("start {} comes after end {}", range.start, range.end);
+            c.coded(&rpath, Some("start"), Code::StartAfterEnd, message);
             continue;
         }
         if let Some((_, role)) =
             reserved_addresses(subnet).into_iter().find(|(r, _)| (start..=end).contains(&as_u128(*r)))
         {
-            c.report(&rpath, format!("{} - {} includes {role}", range.start, range.end));
+            let message = format!("{} - {} includes {}", range.start, range.end, role.as_str());
+            c.coded(&rpath, None, Code::RangeIncludes(role), message);
         }
         ranges[i] = Some((start, end));
     }
     for (i, earlier) in earlier_overlapping_range(&ranges).into_iter().enumerate() {
         if let Some(j) = earlier {
             let range = &dhcp.ranges[i];
-            c.report(join_indexed(path, "range", i), format!("{} - {} overlaps range[{j}]", range.start, range.end));
+            let message = format!("{} - {} overlaps range[{j}]", range.start, range.end);
+            c.coded(join_indexed(path, "range", i), None, Code::RangesOverlap, message);
         }
     }
 
@@ -485,10 +523,10 @@ fn check_dhcp(c: &mut Checker, dhcp: &Dhcp, subnet: Option<&IpNetwork>, family: 
                     c.report(&hpath, "IPv6 hosts are matched by id (their DUID) or name, not by mac");
                 }
                 if host.id.is_none() && host.name.is_none() {
-                    c.report(&hpath, "an IPv6 static host needs an id (DUID) or a name");
+                    c.coded(&hpath, Some("id"), Code::Unidentified, "an IPv6 static host needs an id (DUID) or a name");
                 }
                 if host.ip.is_none() {
-                    c.report(&hpath, "an IPv6 static host needs an ip");
+                    c.coded(&hpath, Some("ip"), Code::Missing, "an IPv6 static host needs an ip");
                 }
             }
             _ => {
@@ -496,14 +534,15 @@ fn check_dhcp(c: &mut Checker, dhcp: &Dhcp, subnet: Option<&IpNetwork>, family: 
                     c.report(&hpath, "id (a DHCPv6 DUID) applies only to IPv6 hosts; IPv4 hosts are matched by mac");
                 }
                 if host.mac.is_none() && host.name.is_none() {
-                    c.report(&hpath, "a static host needs a mac or a name");
+                    c.coded(&hpath, Some("mac"), Code::Unidentified, "a static host needs a mac or a name");
                 }
             }
         }
         if let Some(mac) = host.mac
             && (!mac.is_unicast() || mac.is_zero())
         {
-            c.report(&hpath, format!("mac {mac} is a multicast or all-zero address; a guest needs a unicast one"));
+            let message = format!("mac {mac} is a multicast or all-zero address; a guest needs a unicast one");
+            c.coded(&hpath, Some("mac"), Code::NotUnicast, message);
         }
         if let Some(id) = &host.id {
             c.syntax(&hpath, "id", id, syntax::duid(id));
@@ -514,9 +553,10 @@ fn check_dhcp(c: &mut Checker, dhcp: &Dhcp, subnet: Option<&IpNetwork>, family: 
         if let (Some(ip), Some(subnet)) = (host.ip, subnet) {
             check_in_subnet(c, &hpath, "ip", ip, subnet);
         }
-        let mut already = |what: &str, shown: &dyn std::fmt::Display, first: Option<usize>| {
+        let mut already = |what: &'static str, shown: &dyn std::fmt::Display, first: Option<usize>| {
             if let Some(first) = first {
-                c.report(&hpath, format!("{what} {shown} is already used by host[{first}]"));
+                let message = format!("{what} {shown} is already used by host[{first}]");
+                c.coded(&hpath, Some(what), Code::AlreadyUsed, message);
             }
         };
         if let Some(mac) = host.mac {

@@ -113,6 +113,17 @@ def second_run(app, window):
     if got != (WIDTH, HEIGHT):
         fail(f"the window came back at {got}, not {WIDTH}x{HEIGHT}")
     step(f"started again: {WIDTH}x{HEIGHT}, lab shown")
+
+    # A field's problem is told in German too, from the model's code (not its English).
+    name = wait_for("the name field", lambda: find(app, "text", "Name"))
+    name.queryEditableText().setTextContents("lab 2/b")
+    # (In the tree is enough: GTK 4.8 leaves hidden labels out of it, and this window
+    # is not redrawn while nothing asks, so a label shown just now has no extents yet.)
+    message = "Der Name enthält „/“; ein Name darf weder „/“ noch „,“ noch Steuerzeichen enthalten"
+    wait_for("the German message at the name field", lambda: any(n.name == message for n in walk(app)))
+    name.queryEditableText().setTextContents("lab")
+    wait_for("the message to go", lambda: not any(n.name == message for n in walk(app)))
+    step("a wrong name is refused at its field in German")
     quit_from_menu(app, window)
 
 

@@ -103,6 +103,12 @@ def steps(root):
     wait_for("net-dumpxml --inactive to have the range, both hosts and localOnly", applied)
     step("Apply saved the new address with the range, the static hosts and localOnly (net-dumpxml --inactive)")
 
+    # The notice says which fields wait for the restart (the static host alone would not).
+    notice = ("The network runs with its previous settings: the changes to Host address and prefix (IPv4), "
+              "DHCP range (IPv4), Static hosts (IPv4), Domain take effect at the next start.")
+    wait_for("the notice naming the fields", lambda: find(app, "label", notice))
+    step("the restart notice names the fields that wait for the next start")
+
     # Restart Now also names the guest first.
     restart = wait_for("Restart Now", lambda: find(app, "push button", "Restart Now"))
     do(restart, "click")

@@ -21,7 +21,7 @@ use crate::model::network::{Bridge, MacTableManager, Metadata, Network};
 use crate::model::port::{
     Bandwidth, NativeMode, PortGroup, Rate, VirtualPort, VirtualPortKind, VirtualPortParameters, Vlan, VlanTag,
 };
-use crate::model::problem::{Collector, Problem, join, join_indexed};
+use crate::model::problem::{Code, Collector, Problem, join, join_indexed};
 use crate::model::values::{Family, Lease, LeaseUnit, MacAddr, PrefixSpec, parse_on_off, parse_yes_no};
 
 /// libvirt's XML namespace for `<dnsmasq:options>`.
@@ -166,20 +166,21 @@ impl Reader<'_> {
         suggestion(name, known)
     }
 
-    fn attr<T: XmlValue>(&mut self, el: &Element, path: &str, name: &str) -> Option<T> {
+    fn attr<T: XmlValue>(&mut self, el: &Element, path: &str, name: &'static str) -> Option<T> {
         let raw = el.attr(name)?;
         match T::parse_xml(raw) {
             Ok(v) => Some(v),
             Err(why) => {
-                self.report(path, format!("{name}: {why}"));
+                self.problems.push(Problem::coded(path, Some(name), Code::Unreadable, format!("{name}: {why}")));
                 None
             }
         }
     }
 
-    fn required<T: XmlValue>(&mut self, el: &Element, path: &str, name: &str) -> Option<T> {
+    fn required<T: XmlValue>(&mut self, el: &Element, path: &str, name: &'static str) -> Option<T> {
         if el.attr(name).is_none() {
-            self.report(path, format!("<{}> is missing its {name} attribute", el.name));
+            let message = format!("<{}> is missing its {name} attribute", el.name);
+            self.problems.push(Problem::coded(path, Some(name), Code::Missing, message));
             return None;
         }
         self.attr(el, path, name)

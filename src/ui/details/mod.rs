@@ -212,7 +212,8 @@ impl Component for Details {
                         set_hexpand: true,
                         set_xalign: 0.0,
                         set_wrap: true,
-                        set_label: &gettext("The network runs with its previous settings: changes take effect at the next start."),
+                        #[watch]
+                        set_label: &model.restart_notice(),
                     },
                     gtk::Button {
                         set_label: &gettext("Restart Now"),
@@ -793,6 +794,19 @@ impl Details {
     }
 
     /// True when the running network uses another definition than the saved one.
+    /// The notice of changes that wait for the next start, naming what they change.
+    fn restart_notice(&self) -> String {
+        let fields = match (&self.session, &self.live) {
+            (Some(session), Some(live)) => crate::ui::edit::pending::restart_fields(live, session.original()),
+            _ => Vec::new(),
+        };
+        if fields.is_empty() {
+            return gettext("The network runs with its previous settings: changes take effect at the next start.");
+        }
+        gettext("The network runs with its previous settings: the changes to {fields} take effect at the next start.")
+            .replace("{fields}", &fields.join(", "))
+    }
+
     fn changes_wait_for_restart(&self) -> bool {
         let active = self.summary.as_ref().is_some_and(|s| s.active);
         match (&self.session, &self.live) {

@@ -12,6 +12,7 @@
 //! that led there.
 
 mod follow;
+pub mod pending;
 pub mod words;
 
 use std::net::IpAddr;
@@ -24,7 +25,7 @@ use crate::model::dns::{DnsHost, Domain, Forwarder};
 use crate::model::forward::{Forward, ForwardInterface, ForwardMode};
 use crate::model::ip::{Dhcp, DhcpHost, DhcpRange};
 use crate::model::values::{Family, MacAddr};
-use crate::model::{IpDef, Network, Problem};
+use crate::model::{Code, IpDef, Network, Problem};
 
 /// The editable fields of the forms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -605,9 +606,8 @@ impl EditSession {
             let hosts = &mut trial.ips[index].dhcp.get_or_insert_with(Dhcp::default).hosts;
             hosts.push(host.clone());
             let path = format!("ip[{index}]/dhcp/host[{}]", hosts.len() - 1);
-            let texts = [mac, ip, name];
             for problem in trial.validate().err().into_iter().flat_map(|p| p.0).filter(|p| p.path == path) {
-                let (input, message) = host_problem_in_words(&problem.message, texts);
+                let (input, message) = host_problem_in_words(&problem);
                 check.errors[input].get_or_insert(message);
             }
         }
@@ -645,17 +645,10 @@ impl EditSession {
         hosts
             .iter()
             .enumerate()
-            .map(|(n, host)| {
+            .map(|(n, _)| {
                 let path = format!("ip[{index}]/dhcp/host[{n}]");
-                let mac = host.mac.map(|m| m.to_string()).or_else(|| host.id.clone()).unwrap_or_default();
-                let ip = host.ip.map(|a| a.to_string()).unwrap_or_default();
-                let name = host.name.clone().unwrap_or_default();
-                let messages: Vec<String> = self
-                    .problems
-                    .iter()
-                    .filter(|p| p.path == path)
-                    .map(|p| host_problem_in_words(&p.message, [&mac, &ip, &name]).1)
-                    .collect();
+                let messages: Vec<String> =
+                    self.problems.iter().filter(|p| p.path == path).map(|p| host_problem_in_words(p).1).collect();
                 (!messages.is_empty()).then(|| messages.join("\n"))
             })
             .collect()
@@ -673,9 +666,9 @@ impl EditSession {
         let (name, ip) = (name.trim(), ip.trim());
         let mut check = RowCheck { errors: vec![None, None], complete: !ip.is_empty() && !name.is_empty() };
         if !name.is_empty()
-            && let Err(why) = crate::model::syntax::dns_name(name)
+            && let Err(fault) = crate::model::syntax::dns_name(name)
         {
-            check.errors[0] = Some(format!("{} {why}", words::host_name_label()));
+            check.errors[0] = Some(words::fault_in_words(&words::host_name_label(), &fault));
         }
         let parsed = match ip {
             "" => None,
@@ -737,14 +730,14 @@ impl EditSession {
         let hosts = self.edited.dns.iter().flat_map(|d| d.hosts.iter().enumerate());
         hosts
             .flat_map(|(h, host)| {
-                host.hostnames.iter().enumerate().map(move |(n, name)| {
+                (0..host.hostnames.len()).map(move |n| {
                     let path = format!("dns/host[{h}]/hostname[{n}]");
                     let label = words::host_name_label();
                     let messages: Vec<String> = self
                         .problems
                         .iter()
                         .filter(|p| p.path == path)
-                        .map(|p| words::about_value(&label, "hostname", name, &p.message))
+                        .map(|p| words::problem_in_words(&label, p))
                         .collect();
                     (!messages.is_empty()).then(|| messages.join("\n"))
                 })
@@ -758,12 +751,8 @@ impl EditSession {
         if let Some((_, why)) = self.unparsed.iter().find(|(f, _)| *f == field) {
             return Some(why.clone());
         }
-        let messages: Vec<String> = self
-            .problems
-            .iter()
-            .filter(|p| self.field_of(p) == Some(field))
-            .map(|p| self.in_words(field, &p.message))
-            .collect();
+        let messages: Vec<String> =
+            self.problems.iter().filter(|p| self.field_of(p) == Some(field)).map(|p| self.in_words(field, p)).collect();
         (!messages.is_empty()).then(|| messages.join("\n"))
     }
 
@@ -841,7 +830,7 @@ impl EditSession {
                 return Some(Field::Subnet(family));
             }
             if path.starts_with(&format!("{ip}/dhcp/range[0]")) {
-                return Some(if problem.message.starts_with("end") {
+                return Some(if problem.attribute == Some("end") {
                     Field::DhcpEnd(family)
                 } else {
                     Field::DhcpStart(family)
@@ -852,42 +841,11 @@ impl EditSession {
     }
 
     /// A model problem about a field, told with the field's label.
-    fn in_words(&self, field: Field, message: &str) -> String {
-        let label = field.short_label();
-        match field {
-            Field::Subnet(_) => words::about_subnet(message),
-            Field::DhcpStart(family) | Field::DhcpEnd(family) => {
-                if let Some(text) = words::about_range(message) {
-                    return text;
-                }
-                let range = self.range(family);
-                let (attribute, value) = if message.starts_with("end ") {
-                    ("end", range.map(|r| r.end))
-                } else {
-                    ("start", range.map(|r| r.start))
-                };
-                let value = value.map(|v| v.to_string()).unwrap_or_default();
-                words::about_value(&label, attribute, &value, message)
-            }
-            Field::Name => match message.strip_prefix(&format!("'{}' ", self.edited.name.escape_debug())) {
-                Some(rest) => gettext("The name {problem}").replace("{problem}", rest),
-                None if message == "a network needs a name" => gettext("Give the network a name"),
-                None => words::capitalized(message),
-            },
-            Field::Mtu => {
-                let value = self.edited.mtu.map(|m| m.to_string()).unwrap_or_default();
-                words::about_value(&label, "size", &value, message)
-            }
-            Field::Domain => {
-                let value = self.edited.domain.as_ref().map(|d| d.name.clone()).unwrap_or_default();
-                words::about_value(&label, "name", &value, message)
-            }
-            Field::ForwardDev => {
-                let forward = self.edited.forward.as_ref();
-                let value = forward.and_then(|f| f.interfaces.first()).map(|i| i.dev.clone()).unwrap_or_default();
-                words::about_value(&label, "dev", &value, message)
-            }
-            _ => words::capitalized(message),
+    fn in_words(&self, field: Field, problem: &Problem) -> String {
+        match (field, &problem.code) {
+            (Field::Name, Code::Missing) => gettext("Give the network a name"),
+            (Field::Name, _) => words::problem_in_words(&gettext("The name"), problem),
+            _ => words::problem_in_words(&field.short_label(), problem),
         }
     }
 
@@ -932,23 +890,16 @@ fn parse_subnet(family: Family, text: &str) -> Result<Option<IpNetwork>, String>
     Ok(Some(subnet))
 }
 
-/// A model problem of a static host: the input of the host form it concerns (0 MAC, 1
-/// IP, 2 name) and what to say there. `texts` are the host's values as shown.
-fn host_problem_in_words(message: &str, texts: [&str; 3]) -> (usize, String) {
-    let labels = [words::host_mac_label(), words::ip_address_label(), words::host_name_label()];
-    for (input, attribute) in [(0, "mac"), (0, "id"), (1, "ip"), (2, "name")] {
-        if message.starts_with(&format!("{attribute} ")) {
-            let label = if attribute == "id" { words::host_duid_label() } else { labels[input].clone() };
-            return (input, words::about_value(&label, attribute, texts[input], message));
-        }
-    }
-    match message {
-        "a static host needs a mac or a name" => (0, gettext("Give the host a MAC address or a name")),
-        "an IPv6 static host needs an id (DUID) or a name" => {
-            (0, gettext("Give the host a client ID (DUID) or a name"))
-        }
-        _ => (0, words::capitalized(message)),
-    }
+/// A model problem of a static host: the input of the host form it concerns (0 MAC or
+/// DUID, 1 IP, 2 name) and what to say there.
+fn host_problem_in_words(problem: &Problem) -> (usize, String) {
+    let (input, label) = match problem.attribute {
+        Some("ip") => (1, words::ip_address_label()),
+        Some("name") => (2, words::host_name_label()),
+        Some("id") => (0, words::host_duid_label()),
+        _ => (0, words::host_mac_label()),
+    };
+    (input, words::problem_in_words(&label, problem))
 }
 
 #[cfg(test)]
@@ -1157,7 +1108,7 @@ mod tests {
         s.set_text(Field::Name, "lab/2");
         assert_eq!(
             s.error(Field::Name).as_deref(),
-            Some("The name contains '/'; names may not contain '/', ',' or control characters")
+            Some("The name contains “/”; a name cannot contain “/”, “,” or control characters")
         );
         s.set_text(Field::Name, "");
         assert_eq!(s.error(Field::Name).as_deref(), Some("Give the network a name"));

@@ -8,6 +8,8 @@ use gettextrs::gettext;
 
 use super::Field;
 use crate::model::Family;
+use crate::model::problem::{Code, Problem, Reserved};
+use crate::model::syntax::{Fault, Kind};
 
 impl Field {
     /// The field's label, as the form shows it.
@@ -76,87 +78,117 @@ pub fn not_an_address(family: Family) -> String {
         .replace("{example}", example_address(family))
 }
 
-/// The model's message about the value `value` of attribute `attribute` (`start`,
-/// `end`, `ip`, `mac`, `name`), told about the field labelled `label`. Messages of a
-/// shape not known here keep their words, after the label.
-pub fn about_value(label: &str, attribute: &str, value: &str, message: &str) -> String {
-    let quoted = format!("{attribute} '{}' ", value.escape_debug());
-    let plain = format!("{attribute} {value} ");
-    let Some(rest) = message.strip_prefix(&quoted).or_else(|| message.strip_prefix(&plain)) else {
-        return capitalized(message);
-    };
+/// A model problem about the field labelled `label`, told by its code in the form's
+/// words (translated). Problems without a code keep the model's English sentence.
+pub fn problem_in_words(label: &str, problem: &Problem) -> String {
     let fill = |text: String| text.replace("{field}", label);
-    if let Some(subnet) = rest.strip_prefix("is outside ") {
-        return fill(gettext("{field} is outside {subnet}")).replace("{subnet}", subnet);
-    }
-    match rest {
-        "is the host's own address" => return fill(gettext("{field} is this computer's own address")),
-        "is the network address" => {
-            return fill(gettext("{field} is the network's own address, which no guest can have"));
+    match &problem.code {
+        Code::OutsideSubnet { subnet } => fill(gettext("{field} is outside {subnet}")).replace("{subnet}", subnet),
+        Code::Reserved(Reserved::HostAddress) => fill(gettext("{field} is this computer's own address")),
+        Code::Reserved(Reserved::NetworkAddress) => {
+            fill(gettext("{field} is the network's own address, which no guest can have"))
         }
-        "is the broadcast address" => {
-            return fill(gettext("{field} is the broadcast address, which no guest can have"));
+        Code::Reserved(Reserved::BroadcastAddress) => {
+            fill(gettext("{field} is the broadcast address, which no guest can have"))
         }
-        "is a multicast or all-zero address; a guest needs a unicast one" => {
-            return fill(gettext("{field} is a multicast or all-zero address; a guest needs a unicast one"));
+        Code::NotUnicast => fill(gettext("{field} is a multicast or all-zero address; a guest needs a unicast one")),
+        Code::WrongFamily => fill(gettext("{field} is not of the same family as the network's address")),
+        Code::StartAfterEnd => fill(gettext("{field} comes after the last address handed out")),
+        Code::AlreadyUsed => fill(gettext("{field} is already used by another static host")),
+        Code::RangeIncludes(Reserved::HostAddress) => gettext("The range includes this computer's own address"),
+        Code::RangeIncludes(Reserved::NetworkAddress) => gettext("The range includes the network's own address"),
+        Code::RangeIncludes(Reserved::BroadcastAddress) => gettext("The range includes the broadcast address"),
+        Code::RangesOverlap => gettext("The range overlaps another range of this network"),
+        Code::SubnetEdge { edge, subnet, example } => {
+            let text = if *edge == Reserved::NetworkAddress {
+                gettext(
+                    "This is the network's own address of {subnet}; this computer needs an address inside it, such as {example}",
+                )
+            } else {
+                gettext(
+                    "This is the broadcast address of {subnet}; this computer needs an address inside it, such as {example}",
+                )
+            };
+            text.replace("{subnet}", subnet).replace("{example}", example)
         }
-        _ => {}
-    }
-    if rest.starts_with("is not IPv") && rest.ends_with("like the network's address") {
-        return fill(gettext("{field} is not of the same family as the network's address"));
-    }
-    if rest.starts_with("comes after end ") {
-        return fill(gettext("{field} comes after the last address handed out"));
-    }
-    if rest.starts_with("is already used by host[") {
-        return fill(gettext("{field} is already used by another static host"));
-    }
-    format!("{label} {rest}")
-}
-
-/// The model's messages about a DHCP range as a whole (`A - B includes ...`), or `None`.
-pub fn about_range(message: &str) -> Option<String> {
-    let (_, rest) = message.split_once(" - ")?;
-    let (_, rest) = rest.split_once(' ')?;
-    Some(match rest {
-        "includes the host's own address" => gettext("The range includes this computer's own address"),
-        "includes the network address" => gettext("The range includes the network's own address"),
-        "includes the broadcast address" => gettext("The range includes the broadcast address"),
-        _ if rest.starts_with("overlaps range[") => gettext("The range overlaps another range of this network"),
-        _ => return None,
-    })
-}
-
-/// The model's messages about an `<ip>`'s address, told about the address field.
-pub fn about_subnet(message: &str) -> String {
-    if let Some(rest) = message.strip_prefix("address ")
-        && let Some((_, what)) = rest.split_once(" is the ")
-        && let Some((which, rest)) = what.split_once(" address of ")
-        && let Some((subnet, example)) = rest.split_once("; the host needs an address inside it, such as ")
-    {
-        let text = if which == "network" {
-            gettext(
-                "This is the network's own address of {subnet}; this computer needs an address inside it, such as {example}",
-            )
-        } else {
-            gettext(
-                "This is the broadcast address of {subnet}; this computer needs an address inside it, such as {example}",
-            )
-        };
-        return text.replace("{subnet}", subnet).replace("{example}", example);
-    }
-    if let Some(rest) = message.strip_prefix("subnet ")
-        && let Some((subnet, rest)) = rest.split_once(" overlaps ip[")
-        && let Some((_, other)) = rest.split_once("] (")
-    {
-        return gettext("{subnet} overlaps this network's other subnet {other}")
+        Code::SubnetsOverlap { subnet, other } => gettext("{subnet} overlaps this network's other subnet {other}")
             .replace("{subnet}", subnet)
-            .replace("{other}", other.trim_end_matches(") of the same network"));
+            .replace("{other}", other),
+        Code::UnusableAddress => {
+            gettext("This computer's address cannot be a loopback, multicast or unspecified address")
+        }
+        Code::TooSmall { min } => {
+            fill(gettext("{field} is too small; the smallest is {min}")).replace("{min}", &min.to_string())
+        }
+        Code::Syntax(fault) => fault_in_words(label, fault),
+        Code::Unreadable => fill(gettext("{field} cannot be read as a value of its kind")),
+        Code::Missing => fill(gettext("Enter the {field}")),
+        Code::Unidentified if problem.attribute == Some("id") => gettext("Give the host a client ID (DUID) or a name"),
+        Code::Unidentified => gettext("Give the host a MAC address or a name"),
+        _ => capitalized(&problem.message),
     }
-    if message.ends_with("cannot be given to a bridge (unspecified, loopback or multicast)") {
-        return gettext("This computer's address cannot be a loopback, multicast or unspecified address");
+}
+
+/// Why a value breaks its syntax rule, about the field labelled `label`.
+pub fn fault_in_words(label: &str, fault: &Fault) -> String {
+    let fill = |text: String| text.replace("{field}", label);
+    match fault {
+        Fault::Empty => fill(gettext("{field} is empty")),
+        Fault::TooLong { bytes, max, .. } => fill(gettext("{field} is {bytes} bytes long; at most {max} fit"))
+            .replace("{bytes}", &bytes.to_string())
+            .replace("{max}", &max.to_string()),
+        Fault::Character { found, kind } => {
+            let text = match kind {
+                Kind::InterfaceName => {
+                    gettext("{field} contains {char}; interface names use letters, digits, “_”, “-” and “.”")
+                }
+                Kind::DnsName => gettext("{field} contains {char}; DNS names use letters, digits, “-”, “_” and “.”"),
+                Kind::NetworkName if crate::model::syntax::is_invisible(*found) => {
+                    gettext("{field} contains {char}, which does not show; a name must look like what it is")
+                }
+                Kind::NetworkName => {
+                    gettext("{field} contains {char}; a name cannot contain “/”, “,” or control characters")
+                }
+                Kind::DnsmasqValue | Kind::DnsmasqOption => {
+                    gettext("{field} contains {char}, which dnsmasq would read differently")
+                }
+            };
+            fill(text).replace("{char}", &char_in_words(*found))
+        }
+        Fault::NotUsable => fill(gettext("{field} cannot be “.” or “..”")),
+        Fault::Expanded(inner) => fault_in_words(label, inner),
+        Fault::SeveralTemplates => fill(gettext("{field} contains more than one %d")),
+        Fault::EmptyLabel => fill(gettext("{field} has an empty part (two dots in a row, or a leading dot)")),
+        Fault::LabelTooLong { bytes } => {
+            fill(gettext("{field} has a part of {bytes} bytes between dots; at most 63 fit"))
+                .replace("{bytes}", &bytes.to_string())
+        }
+        Fault::LabelHyphen { label: part } => {
+            fill(gettext("{field} has a part “{part}” that starts or ends with “-”")).replace("{part}", part)
+        }
+        Fault::NotAbsolute => fill(gettext("{field} must be an absolute path (starting with /)")),
+        Fault::NotDuid => fill(gettext(
+            "{field} is not a client ID (hex bytes separated by colons, such as 0:3:0:1:0:16:3e:11:22:33)",
+        )),
+        Fault::SurroundingSpace => fill(gettext("{field} starts or ends with white space")),
     }
-    capitalized(message)
+}
+
+/// A character named so that invisible ones show up in messages (the model's
+/// `describe_char`, translated).
+fn char_in_words(c: char) -> String {
+    let code = format!("U+{:04X}", u32::from(c));
+    match c {
+        '\n' => gettext("a newline"),
+        c if crate::model::syntax::is_invisible(c) => {
+            gettext("the invisible character {code}").replace("{code}", &code)
+        }
+        '\r' => gettext("a carriage return"),
+        '\t' => gettext("a tab"),
+        ' ' => gettext("a space"),
+        c if c.is_control() => gettext("the control character {code}").replace("{code}", &code),
+        c => gettext("“{char}”").replace("{char}", &c.to_string()),
+    }
 }
 
 /// The message with a capital first letter.
@@ -173,27 +205,31 @@ mod tests {
     use super::*;
     use crate::model::Network;
 
-    /// The messages the model really gives, retold: a change of the model's wording
-    /// shows here instead of silently falling back to the raw text.
-    fn problems(xml: &str) -> Vec<(String, String)> {
+    /// The problems the model really gives, retold by their codes: a problem that lost
+    /// its code shows here instead of silently falling back to the English text.
+    fn problems(xml: &str) -> Vec<Problem> {
         let network = Network::from_xml(xml).unwrap();
-        network.validate().unwrap_err().0.into_iter().map(|p| (p.path, p.message)).collect()
+        network.validate().unwrap_err().0
+    }
+
+    fn about<'p>(found: &'p [Problem], attribute: Option<&str>, code: fn(&Code) -> bool) -> &'p Problem {
+        found.iter().find(|p| p.attribute == attribute && code(&p.code)).unwrap()
     }
 
     #[test]
-    fn range_messages_use_the_fields_label() {
+    fn range_problems_use_the_fields_label() {
         let found = problems(
             "<network><name>a</name><ip address='192.168.100.1' prefix='24'><dhcp>\
              <range start='192.168.100.1' end='10.0.0.9'/></dhcp></ip></network>",
         );
-        let start = &found.iter().find(|(_, m)| m.starts_with("start")).unwrap().1;
-        let end = &found.iter().find(|(_, m)| m.starts_with("end")).unwrap().1;
+        let start = about(&found, Some("start"), |c| matches!(c, Code::Reserved(_)));
+        let end = about(&found, Some("end"), |c| matches!(c, Code::OutsideSubnet { .. }));
         assert_eq!(
-            about_value("First address handed out", "start", "192.168.100.1", start),
+            problem_in_words("First address handed out", start),
             "First address handed out is this computer's own address"
         );
         assert_eq!(
-            about_value("Last address handed out", "end", "10.0.0.9", end),
+            problem_in_words("Last address handed out", end),
             "Last address handed out is outside 192.168.100.0/24"
         );
         let found = problems(
@@ -201,54 +237,69 @@ mod tests {
              <range start='192.168.100.90' end='192.168.100.20'/></dhcp></ip></network>",
         );
         assert_eq!(
-            about_value("First address handed out", "start", "192.168.100.90", &found[0].1),
+            problem_in_words("First address handed out", &found[0]),
             "First address handed out comes after the last address handed out"
         );
         let found = problems(
             "<network><name>a</name><ip address='192.168.100.50' prefix='24'><dhcp>\
              <range start='192.168.100.20' end='192.168.100.90'/></dhcp></ip></network>",
         );
-        assert_eq!(about_range(&found[0].1).as_deref(), Some("The range includes this computer's own address"));
+        assert_eq!(problem_in_words("Range", &found[0]), "The range includes this computer's own address");
     }
 
     #[test]
-    fn host_and_subnet_messages() {
+    fn host_and_subnet_problems() {
         let found = problems(
             "<network><name>a</name><ip address='192.168.100.0' prefix='24'><dhcp>\
              <host mac='01:00:00:00:00:01' ip='192.168.100.9'/><host mac='01:00:00:00:00:01' ip='192.168.100.10'/>\
              </dhcp></ip></network>",
         );
-        let subnet = &found.iter().find(|(p, _)| p == "ip[0]").unwrap().1;
+        let subnet = found.iter().find(|p| p.path == "ip[0]").unwrap();
         assert_eq!(
-            about_subnet(subnet),
+            problem_in_words("Host address and prefix", subnet),
             "This is the network's own address of 192.168.100.0/24; this computer needs an address inside it, such as 192.168.100.1"
         );
-        let multicast = &found.iter().find(|(_, m)| m.contains("multicast")).unwrap().1;
+        let multicast = about(&found, Some("mac"), |c| *c == Code::NotUnicast);
         assert_eq!(
-            about_value("MAC address", "mac", "01:00:00:00:00:01", multicast),
+            problem_in_words("MAC address", multicast),
             "MAC address is a multicast or all-zero address; a guest needs a unicast one"
         );
-        let again = &found.iter().find(|(_, m)| m.contains("already used")).unwrap().1;
-        assert_eq!(
-            about_value("MAC address", "mac", "01:00:00:00:00:01", again),
-            "MAC address is already used by another static host"
-        );
+        let again = about(&found, Some("mac"), |c| *c == Code::AlreadyUsed);
+        assert_eq!(problem_in_words("MAC address", again), "MAC address is already used by another static host");
         let found = problems(
             "<network><name>a</name><ip address='10.0.0.1' prefix='16'/><ip address='10.0.5.1' prefix='24'/></network>",
         );
-        assert_eq!(about_subnet(&found[0].1), "10.0.5.0/24 overlaps this network's other subnet 10.0.0.0/16");
+        assert_eq!(
+            problem_in_words("Host address and prefix", &found[0]),
+            "10.0.5.0/24 overlaps this network's other subnet 10.0.0.0/16"
+        );
     }
 
     #[test]
-    fn unknown_shapes_keep_their_words_with_a_capital() {
-        assert_eq!(
-            about_value("Host name", "name", "a b", "name 'a b' contains a space"),
-            "Host name contains a space"
+    fn syntax_faults_name_the_character() {
+        let found = problems(
+            "<network><name>a</name><domain name='a b'/><ip address='10.0.0.1' prefix='24'><dhcp>\
+             <host mac='52:54:00:00:00:01' name='x\u{200B}y' ip='10.0.0.9'/></dhcp></ip></network>",
         );
-        assert_eq!(capitalized("a lease of 5 seconds is too short"), "A lease of 5 seconds is too short");
+        let domain = found.iter().find(|p| p.path == "domain").unwrap();
         assert_eq!(
-            about_subnet("prefix 40 is too long for IPv4 (at most 32)"),
-            "Prefix 40 is too long for IPv4 (at most 32)"
+            problem_in_words("Domain", domain),
+            "Domain contains a space; DNS names use letters, digits, “-”, “_” and “.”"
+        );
+        let name = found.iter().find(|p| p.path == "ip[0]/dhcp/host[0]").unwrap();
+        assert!(problem_in_words("Host name", name).contains("the invisible character U+200B"), "{name:?}");
+    }
+
+    #[test]
+    fn problems_without_a_code_keep_their_words_with_a_capital() {
+        let found = problems(
+            "<network><name>a</name><ip address='10.0.0.1' prefix='24'><dhcp>\
+             <range start='10.0.0.10' end='10.0.0.20'><lease expiry='1' unit='seconds'/></range></dhcp></ip></network>",
+        );
+        assert_eq!(found[0].code, Code::Other);
+        assert_eq!(
+            problem_in_words("Lease", &found[0]),
+            "A lease of 1 seconds is too short; leases last at least 120 seconds (or 0 for infinite)"
         );
     }
 }
