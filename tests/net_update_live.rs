@@ -2,7 +2,9 @@
 //! static host added live pins a new client to its address and a DNS host added live
 //! resolves, both with dnsmasq's pid unchanged and the other guest's lease kept; a TXT
 //! record restarts dnsmasq with every lease kept; libvirt's flag rules and the refused
-//! sections, each with its sentence; the CLI's virsh syntax.
+//! sections, each with its sentence; the CLI's virsh syntax; a modified static host
+//! moves its guest at renewal while another guest's TCP connection stays up; a forward
+//! interface added live closes the other uplinks at once and keeps the open connection.
 
 // Test code: a panic is a failed test, so unwrapping is the right reaction.
 #![allow(clippy::unwrap_used)]
@@ -12,7 +14,7 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::net::Guest;
+use common::net::{Guest, Outside};
 use common::sandbox::Sandbox;
 use virtnet::dbus::{ErrorKind, HelperError, update_flags};
 
@@ -166,4 +168,70 @@ fn the_cli_takes_virshs_syntax() {
         stderr.contains("error: Failed to update network default") && stderr.contains("can't update 'bridge' section"),
         "{stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_modified_host_moves_its_guest_at_renewal_while_other_connections_stay_up() {
+    let sandbox = Sandbox::start();
+    let conn = sandbox.connect().await;
+    let outside = Outside::attach(&sandbox, "up0", 113);
+    let _echo = outside.ns.echo(7000);
+    let network = sandbox.define_and_start(&conn, NAT).await;
+    // A guest with a TCP connection open through NAT to a host outside.
+    let steady = Guest::plug(&sandbox, "vnupd", None);
+    let steady_lease = steady.dhcp("steady");
+    let mut open = steady.ns.hold(&outside.ip, 7000);
+    assert!(open.still_up("before"));
+
+    let host = "<host mac='52:54:00:77:00:10' name='mover' ip='10.130.0.80'/>";
+    network.update(3, 4, -1, host, update_flags::LIVE | update_flags::CONFIG).await.unwrap();
+    let mover = Guest::plug(&sandbox, "vnupd", Some("52:54:00:77:00:10"));
+    assert_eq!(mover.dhcp("mover").ip, "10.130.0.80");
+    let pid = dnsmasq_pid(&sandbox);
+
+    // modify (1) finds the host by its MAC and gives it another address.
+    let moved = host.replace("10.130.0.80", "10.130.0.81");
+    network.update(1, 4, -1, &moved, update_flags::LIVE | update_flags::CONFIG).await.unwrap();
+    assert_eq!(dnsmasq_pid(&sandbox), pid, "modifying a static host must not restart dnsmasq");
+    for flags in [0, 1] {
+        let xml = network.get_xml_desc(flags).await.unwrap();
+        assert!(xml.contains("10.130.0.81") && !xml.contains("10.130.0.80"), "GetXMLDesc({flags}): {xml}");
+    }
+    // Renewing, the guest asks for the address it had: dnsmasq refuses it (a static
+    // lease is available) and the guest gets its new one.
+    assert_eq!(mover.renew("mover", "10.130.0.80").ip, "10.130.0.81");
+
+    assert_eq!(dnsmasq_pid(&sandbox), pid);
+    assert!(open.still_up("after"), "the other guest's connection broke");
+    let leases = network.get_dhcp_leases("").await.unwrap();
+    assert!(leases.iter().any(|l| l.address == steady_lease.ip && l.hostname == "steady"), "{leases:?}");
+    assert!(leases.iter().any(|l| l.address == "10.130.0.81"), "{leases:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forward_interface_added_live_restricts_the_uplink_at_once() {
+    let sandbox = Sandbox::start();
+    let conn = sandbox.connect().await;
+    let (lan, other) = (Outside::attach(&sandbox, "up0", 113), Outside::attach(&sandbox, "up1", 114));
+    let (_lan_echo, _lan_listener) = (lan.ns.echo(7000), lan.ns.keep_listening(8080));
+    let _other_listener = other.ns.keep_listening(8080);
+    let network = sandbox.define_and_start(&conn, NAT).await;
+    let guest = Guest::plug(&sandbox, "vnupd", None);
+    let lease = guest.dhcp("guest");
+    assert!(guest.ns.connect(&other.ip, 8080), "before the change every uplink is open");
+    let mut open = guest.ns.hold(&lan.ip, 7000);
+    let pid = dnsmasq_pid(&sandbox);
+
+    network.update(3, 7, -1, "<interface dev='up0'/>", update_flags::LIVE).await.unwrap();
+    assert!(network.get_xml_desc(0).await.unwrap().contains("<interface dev='up0'/>"));
+    assert!(!guest.ns.connect(&other.ip, 8080), "traffic left through up1 after forward dev='up0'");
+    assert!(guest.ns.connect(&lan.ip, 8080), "the uplink named is still open");
+    assert!(open.still_up("after"), "the connection through up0 broke when the table was replaced");
+    assert_eq!(dnsmasq_pid(&sandbox), pid, "a firewall change must not restart dnsmasq");
+    let leases = network.get_dhcp_leases("").await.unwrap();
+    assert!(leases.iter().any(|l| l.address == lease.ip), "{leases:?}");
+
+    // Deleting it opens every uplink again.
+    network.update(2, 7, -1, "<interface dev='up0'/>", update_flags::LIVE).await.unwrap();
+    assert!(guest.ns.connect(&other.ip, 8080));
 }

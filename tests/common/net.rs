@@ -119,6 +119,44 @@ impl Namespace {
         keep_listening_in(&self.name, port)
     }
 
+    /// Echoes every line of every TCP connection on `port` until dropped.
+    #[allow(dead_code)] // only the tests of open connections echo
+    pub fn echo(&self, port: u16) -> Listener {
+        let mut child =
+            self.spawn(&["/usr/bin/python3", "-u", data("peer.py").to_str().unwrap(), "echo", &port.to_string()]);
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+        assert_eq!(line.trim(), "listening");
+        Listener { child }
+    }
+
+    /// Opens one TCP connection to an [`echo`](Self::echo) at `host:port` and keeps it.
+    #[allow(dead_code)] // only the tests of open connections hold one
+    pub fn hold(&self, host: &str, port: u16) -> Held {
+        let mut child = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.name,
+                "/usr/bin/python3",
+                "-u",
+                data("peer.py").to_str().unwrap(),
+                "hold",
+                host,
+            ])
+            .arg(port.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        assert_eq!(line.trim(), "connected", "no connection to {host}:{port}");
+        Held { child, stdin, stdout }
+    }
+
     /// Starts trying to connect to `host:port` every `interval` for `duration`;
     /// `Probe::result` says how many attempts connected.
     pub fn probe(&self, host: &str, port: u16, duration: Duration, interval: Duration) -> Probe {
@@ -143,6 +181,33 @@ impl Namespace {
 }
 
 impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One TCP connection held open (see [`Namespace::hold`]).
+pub struct Held {
+    child: Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+#[allow(dead_code)] // only the tests of open connections hold one
+impl Held {
+    /// Is it the same connection, still up? Sends a line over it and reads the echo.
+    pub fn still_up(&mut self, word: &str) -> bool {
+        use std::io::Write;
+        if writeln!(self.stdin, "{word}").and_then(|()| self.stdin.flush()).is_err() {
+            return false;
+        }
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut self.stdout, &mut line).is_ok() && line.trim() == word
+    }
+}
+
+impl Drop for Held {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -238,7 +303,14 @@ impl Guest {
     /// first lease takes dnsmasq about 3 s more, it pings the address first; on a
     /// loaded machine 8 tries were seen to run out).
     pub fn dhcp(&self, hostname: &str) -> DhcpResult {
-        self.dhcp_with_option(&format!("hostname:{hostname}"))
+        self.dhcp_with_option(&format!("hostname:{hostname}"), None)
+    }
+
+    /// Asks for the address it had (`-r`, as a client renewing does): a server that
+    /// has another address for this guest now refuses it, and the client takes the new.
+    #[allow(dead_code)] // only the live-update tests move a guest
+    pub fn renew(&self, hostname: &str, address: &str) -> DhcpResult {
+        self.dhcp_with_option(&format!("hostname:{hostname}"), Some(address))
     }
 
     /// Asks for an address sending `hostname` byte for byte as DHCP option 12 (udhcpc's
@@ -246,14 +318,17 @@ impl Guest {
     #[allow(dead_code)] // only the hostile-guest tests send raw names
     pub fn dhcp_raw_hostname(&self, hostname: &[u8]) -> DhcpResult {
         let hex: String = hostname.iter().map(|b| format!("{b:02x}")).collect();
-        self.dhcp_with_option(&format!("0x0c:{hex}"))
+        self.dhcp_with_option(&format!("0x0c:{hex}"), None)
     }
 
-    /// udhcpc with one `-x OPTION:VALUE`.
-    fn dhcp_with_option(&self, option: &str) -> DhcpResult {
-        let out = self.ns.exec(&[
+    /// udhcpc with one `-x OPTION:VALUE`, asking for `requested` if given.
+    fn dhcp_with_option(&self, option: &str, requested: Option<&str>) -> DhcpResult {
+        let requested: Vec<&str> = requested.map(|ip| vec!["-r", ip]).unwrap_or_default();
+        let lease_file = format!("VIRTNET_LEASE_FILE={}", self.lease_file.display());
+        let hook = data("udhcpc-hook.sh");
+        let mut args = vec![
             "env",
-            &format!("VIRTNET_LEASE_FILE={}", self.lease_file.display()),
+            &lease_file,
             "busybox",
             "udhcpc",
             "-i",
@@ -268,8 +343,10 @@ impl Guest {
             "-x",
             option,
             "-s",
-            data("udhcpc-hook.sh").to_str().unwrap(),
-        ]);
+            hook.to_str().unwrap(),
+        ];
+        args.extend(requested);
+        let out = self.ns.exec(&args);
         assert!(
             out.status.success(),
             "no DHCP lease: {}{}",

@@ -3,6 +3,10 @@
     peer.py serve PORT SECONDS   accept one connection, print the peer's address
     peer.py connect HOST PORT    connect (2 s timeout), say "connected" or why not
     peer.py keep PORT            accept and close connections until killed
+    peer.py echo PORT            echo every line of every connection until killed
+    peer.py hold HOST PORT       open one connection and keep it: for each line on
+                                 stdin, send it and print the echo ("broken" once the
+                                 connection is gone)
     peer.py probe HOST PORT SECONDS INTERVAL
                                  try to connect every INTERVAL seconds (each with that
                                  timeout) for SECONDS; print how many attempts
@@ -52,6 +56,41 @@ def keep(port):
         conn.close()
 
 
+def echo(port):
+    import threading
+
+    def serve_one(conn):
+        with conn, conn.makefile("rwb") as stream:
+            for line in stream:
+                stream.write(line)
+                stream.flush()
+
+    server = listener(port)
+    print("listening", flush=True)
+    while True:
+        conn, _ = server.accept()
+        threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+
+
+def hold(host, port):
+    try:
+        conn = socket.create_connection((host, port), timeout=5)
+    except OSError as error:
+        print(f"failed: {error}", flush=True)
+        return 1
+    print("connected", flush=True)
+    stream = conn.makefile("rwb")
+    for line in sys.stdin:
+        try:
+            stream.write(line.encode())
+            stream.flush()
+            answer = stream.readline().decode()
+        except OSError:
+            answer = ""
+        print(answer.strip() if answer else "broken", flush=True)
+    return 0
+
+
 def probe(host, port, seconds, interval):
     connected = attempts = 0
     end = time.monotonic() + seconds
@@ -83,6 +122,10 @@ if __name__ == "__main__":
         sys.exit(serve(int(sys.argv[2]), float(sys.argv[3])))
     if sys.argv[1] == "keep":
         sys.exit(keep(int(sys.argv[2])))
+    if sys.argv[1] == "echo":
+        sys.exit(echo(int(sys.argv[2])))
+    if sys.argv[1] == "hold":
+        sys.exit(hold(sys.argv[2], int(sys.argv[3])))
     if sys.argv[1] == "probe":
         sys.exit(probe(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])))
     sys.exit(connect(sys.argv[2], int(sys.argv[3])))
