@@ -10,8 +10,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::gui::{Binaries, run_driver};
 use common::net::Guest;
 use common::sandbox::Sandbox;
@@ -32,20 +30,12 @@ const LAB: &str = "<network>
 #[test]
 fn retyping_fields_keeps_every_setting_and_guests_are_never_cut_off_silently() {
     let sandbox = Sandbox::start();
-    let virtnet = |args: &[&str]| {
-        let out =
-            Command::new(env!("CARGO_BIN_EXE_virtnet")).args(["-c", sandbox.address()]).args(args).output().unwrap();
-        assert!(out.status.success(), "virtnet {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let virtnet = |args: &[&str]| sandbox.virtnet(args);
     let definition = sandbox.path("lab.xml");
     std::fs::write(&definition, LAB).unwrap();
     virtnet(&["net-define", definition.to_str().unwrap()]);
     virtnet(&["net-start", "lab"]);
-    let bridge = virtnet(&["net-info", "lab"])
-        .lines()
-        .find_map(|l| l.strip_prefix("Bridge:").map(|b| b.trim().to_owned()))
-        .unwrap();
+    let bridge = sandbox.bridge_of("lab");
     // A real guest with a lease: the window must name it before cutting it off.
     let guest = Guest::plug(&sandbox, &bridge, None);
     let lease = guest.dhcp("myvm");

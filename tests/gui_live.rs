@@ -10,8 +10,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::gui::{Binaries, run_driver};
 use common::net::Guest;
 use common::sandbox::Sandbox;
@@ -23,19 +21,11 @@ const PINNED_IP: &str = "192.168.122.42";
 #[test]
 fn static_hosts_added_in_the_window_apply_to_the_running_network_at_once() {
     let sandbox = Sandbox::start();
-    let virtnet = |args: &[&str]| {
-        let out =
-            Command::new(env!("CARGO_BIN_EXE_virtnet")).args(["-c", sandbox.address()]).args(args).output().unwrap();
-        assert!(out.status.success(), "virtnet {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let virtnet = |args: &[&str]| sandbox.virtnet(args);
     if !virtnet(&["net-info", "default"]).lines().any(|l| l.starts_with("Active:") && l.ends_with("yes")) {
         virtnet(&["net-start", "default"]);
     }
-    let bridge = virtnet(&["net-info", "default"])
-        .lines()
-        .find_map(|l| l.strip_prefix("Bridge:").map(|b| b.trim().to_owned()))
-        .unwrap();
+    let bridge = sandbox.bridge_of("default");
     let guest = Guest::plug(&sandbox, &bridge, None);
     let lease = guest.dhcp("vm-a");
     assert!(lease.ip.starts_with("192.168.122."), "{lease:?}");

@@ -14,7 +14,6 @@ mod common;
 mod vm;
 
 use std::collections::HashMap;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::net::{Guest, Outside};
@@ -27,12 +26,6 @@ const STEP: Duration = Duration::from_secs(60);
 /// A polkit sandbox whose one rule lets the user `daemon` plug VMs in.
 fn sandbox_attach_for_daemon() -> Sandbox {
     Sandbox::start_granting_daemon("io.github.virtnet.attach")
-}
-
-fn virtnet(sandbox: &Sandbox, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_virtnet")).args(["-c", sandbox.address()]).args(args).output().unwrap();
-    assert!(out.status.success(), "virtnet {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Waits (stall check) until `condition` holds.
@@ -86,7 +79,7 @@ async fn an_unprivileged_users_vm_gets_a_lease_dns_and_nat_through_the_bridge_he
     // The port: the VM's MAC and address (joined when the lease script has written the
     // lease, a moment after the guest has it), its owner the user who ran qemu.
     eventually("the port with the VM's MAC, address and owner", Duration::from_secs(20), || {
-        virtnet(&sandbox, &["net-port-list", "vmnat"]).lines().any(|row| {
+        sandbox.virtnet(&["net-port-list", "vmnat"]).lines().any(|row| {
             row.contains("52:54:00:81:00:07")
                 && row.contains("transient")
                 && row.contains("10.81.0.1")
@@ -96,7 +89,7 @@ async fn an_unprivileged_users_vm_gets_a_lease_dns_and_nat_through_the_bridge_he
 
     vm.power_off();
     eventually("the port gone with qemu", Duration::from_secs(10), || {
-        !virtnet(&sandbox, &["net-port-list", "vmnat"]).contains("52:54:00:81:00:07")
+        !sandbox.virtnet(&["net-port-list", "vmnat"]).contains("52:54:00:81:00:07")
     });
     assert!(network.list_ports().await.unwrap().is_empty());
     let _ = server.kill();
@@ -142,7 +135,7 @@ async fn a_vm_on_a_persistent_port_of_an_isolated_network_survives_a_network_res
     );
     vm.power_off();
     // A persistent port stays when its VM goes.
-    assert_eq!(network.list_ports().await.unwrap().len(), 1, "{}", virtnet(&sandbox, &["net-port-list", "vmiso"]));
+    assert_eq!(network.list_ports().await.unwrap().len(), 1, "{}", sandbox.virtnet(&["net-port-list", "vmiso"]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -130,6 +130,7 @@ pub fn is_safe_name(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
+/// A bridge name, which may be a template with one `%d` (libvirt's `virbr%d`).
 pub fn bridge_name_or_template(name: &str) -> Result<(), Fault> {
     match name.matches("%d").count() {
         0 => interface_name(name),

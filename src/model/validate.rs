@@ -374,9 +374,6 @@ fn reserved_addresses(subnet: &IpNetwork) -> Vec<(IpAddr, Reserved)> {
     reserved
 }
 
-/// The message for an `<ip>` without an address (which libvirt would refuse to start).
-pub const IP_WITHOUT_ADDRESS: &str = "an <ip> needs an address";
-
 fn check_ips(c: &mut Checker, net: &Network) {
     let mut dhcp_by_family: HashMap<Family, usize> = HashMap::new();
     let subnets: Vec<Option<IpNetwork>> = net
@@ -386,7 +383,8 @@ fn check_ips(c: &mut Checker, net: &Network) {
         .map(|(i, ip)| {
             let path = join_indexed("", "ip", i);
             if ip.address.is_none() {
-                c.coded(&path, Some("address"), Code::Missing, IP_WITHOUT_ADDRESS);
+                // (libvirt would refuse to start it.)
+                c.coded(&path, Some("address"), Code::Missing, "an <ip> needs an address");
             }
             checked_subnet(c, ip, &path)
         })

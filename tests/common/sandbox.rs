@@ -181,6 +181,23 @@ impl Sandbox {
         self.dir.path().join(rel)
     }
 
+    /// Runs the `virtnet` CLI against this sandbox's helper; its output, or a failed test.
+    #[allow(dead_code)] // not every test binary uses the CLI
+    pub fn virtnet(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_virtnet")).args(["-c", self.address()]).args(args).output().unwrap();
+        assert!(out.status.success(), "virtnet {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The bridge of a network, as `virtnet net-info` tells it.
+    #[allow(dead_code)] // not every test binary plugs guests into a named network
+    pub fn bridge_of(&self, network: &str) -> String {
+        self.virtnet(&["net-info", network])
+            .lines()
+            .find_map(|l| l.strip_prefix("Bridge:").map(|b| b.trim().to_owned()))
+            .unwrap()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("virtnetd.log")).unwrap_or_default()
     }

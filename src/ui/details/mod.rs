@@ -793,11 +793,13 @@ impl Details {
         self.diagram_area.queue_draw();
     }
 
-    /// True when the running network uses another definition than the saved one.
-    /// The notice of changes that wait for the next start, naming what they change.
+    /// The notice of changes that wait for the next start, naming what they change
+    /// (worked out only while the notice shows).
     fn restart_notice(&self) -> String {
         let fields = match (&self.session, &self.live) {
-            (Some(session), Some(live)) => crate::ui::edit::pending::restart_fields(live, session.original()),
+            (Some(session), Some(live)) if self.changes_wait_for_restart() => {
+                crate::ui::edit::pending::restart_fields(live, session.original())
+            }
             _ => Vec::new(),
         };
         if fields.is_empty() {
@@ -807,6 +809,7 @@ impl Details {
             .replace("{fields}", &fields.join(", "))
     }
 
+    /// True when the running network uses another definition than the saved one.
     fn changes_wait_for_restart(&self) -> bool {
         let active = self.summary.as_ref().is_some_and(|s| s.active);
         match (&self.session, &self.live) {

@@ -5,6 +5,8 @@
 use gettextrs::gettext;
 
 use super::Field;
+use crate::model::dns::{Dns, DnsHost, SrvRecord, TxtRecord};
+use crate::model::forward::ForwardInterface;
 use crate::model::ip::{Dhcp, IpDef};
 use crate::model::{Family, Network};
 
@@ -13,40 +15,55 @@ use crate::model::{Family, Network};
 pub fn restart_fields(live: &Network, saved: &Network) -> Vec<String> {
     let mut fields = Vec::new();
     let mut differs = |changed: bool, label: String| {
-        if changed && !fields.contains(&label) {
+        if changed {
             fields.push(label);
         }
     };
     differs(live.name != saved.name, Field::Name.short_label());
     differs(live.forward.as_ref().map(|f| f.mode) != saved.forward.as_ref().map(|f| f.mode), gettext("Mode"));
-    let devs = |n: &Network| n.forward.as_ref().map(|f| f.interfaces.clone()).unwrap_or_default();
-    differs(devs(live) != devs(saved), Field::ForwardDev.short_label());
+    differs(uplinks(live) != uplinks(saved), Field::ForwardDev.short_label());
     differs(live.mtu != saved.mtu, Field::Mtu.short_label());
     differs(live.bridge != saved.bridge || live.mac != saved.mac, gettext("Bridge"));
     for family in [Family::Ipv4, Family::Ipv6] {
         let (before, after) = (first_of(live, family), first_of(saved, family));
         let address = |ip: Option<&IpDef>| ip.map(|i| (i.address, i.prefix_len()));
         differs(address(before) != address(after), in_family(Field::Subnet(family).short_label(), family));
-        let boot = |ip: Option<&IpDef>| ip.map(|i| (i.tftp_root.clone(), i.dhcp.as_ref().map(|d| d.bootp.clone())));
-        differs(boot(before) != boot(after), in_family(gettext("Network boot"), family));
-        let dhcp = |ip: Option<&IpDef>| ip.and_then(|i| i.dhcp.clone()).unwrap_or_default();
-        let (before, after): (Dhcp, Dhcp) = (dhcp(before), dhcp(after));
-        differs(before.ranges != after.ranges, in_family(gettext("DHCP range"), family));
-        differs(before.hosts != after.hosts, in_family(gettext("Static hosts"), family));
+        let tftp = |ip: Option<&IpDef>| ip.and_then(|i| i.tftp_root.clone());
+        let bootp = |ip| dhcp(ip).and_then(|d| d.bootp.as_ref());
+        differs(
+            tftp(before) != tftp(after) || bootp(before) != bootp(after),
+            in_family(gettext("Network boot"), family),
+        );
+        let ranges = |ip| dhcp(ip).map(|d| d.ranges.as_slice());
+        differs(ranges(before) != ranges(after), in_family(gettext("DHCP range"), family));
+        let hosts = |ip| dhcp(ip).map(|d| d.hosts.as_slice());
+        differs(hosts(before) != hosts(after), in_family(gettext("Static hosts"), family));
     }
     differs(live.domain != saved.domain, Field::Domain.short_label());
-    let forwarders = |n: &Network| n.dns.as_ref().map(|d| d.forwarders.clone()).unwrap_or_default();
-    differs(forwarders(live) != forwarders(saved), Field::Forwarders.short_label());
-    let records = |n: &Network| n.dns.as_ref().map(|d| (d.hosts.clone(), d.txts.clone(), d.srvs.clone()));
-    differs(records(live) != records(saved), gettext("DNS records"));
+    let (before, after) = (live.dns.as_ref(), saved.dns.as_ref());
+    differs(before.map(|d| &d.forwarders) != after.map(|d| &d.forwarders), Field::Forwarders.short_label());
+    differs(records(before) != records(after), gettext("DNS records"));
     if fields.is_empty() && live != saved {
         fields.push(gettext("other settings"));
     }
     fields
 }
 
+/// The DNS records (host, TXT, SRV) of a `<dns>`.
+fn records(dns: Option<&Dns>) -> Option<(&[DnsHost], &[TxtRecord], &[SrvRecord])> {
+    dns.map(|d| (d.hosts.as_slice(), d.txts.as_slice(), d.srvs.as_slice()))
+}
+
+fn uplinks(network: &Network) -> &[ForwardInterface] {
+    network.forward.as_ref().map(|f| f.interfaces.as_slice()).unwrap_or_default()
+}
+
 fn first_of(network: &Network, family: Family) -> Option<&IpDef> {
     network.ips.iter().find(|ip| ip.family() == Some(family))
+}
+
+fn dhcp(ip: Option<&IpDef>) -> Option<&Dhcp> {
+    ip.and_then(|i| i.dhcp.as_ref())
 }
 
 /// "Static hosts (IPv4)".
