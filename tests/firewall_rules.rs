@@ -43,6 +43,27 @@ fn cases() -> Vec<(String, Network)> {
             "<network><name>snat</name><bridge name='br-lab'/><forward mode='nat'><nat><address start='198.51.100.10' end='198.51.100.20'/><port start='2000' end='3000'/></nat></forward><ip address='10.2.0.1' prefix='24'><tftp root='/srv/tftp'/></ip></network>",
         ),
         (
+            "nat-port-forwards",
+            concat!(
+                "<network><name>pf</name><bridge name='virbr7'/><forward mode='nat'/><metadata>",
+                "<virtnet:network xmlns:virtnet='https://github.com/virtnet/virtnet/xmlns/network/1'>",
+                "<virtnet:portForward proto='tcp' guest='192.168.50.10'><virtnet:range start='2222' to='22'/></virtnet:portForward>",
+                "<virtnet:portForward proto='both' address='198.51.100.7' guest='192.168.50.11'><virtnet:range start='8000' end='8003' to='9000'/></virtnet:portForward>",
+                "<virtnet:portForward proto='udp' guest='192.168.50.12' localhost='yes'><virtnet:range start='5000' end='5010'/></virtnet:portForward>",
+                "</virtnet:network></metadata><ip address='192.168.50.1' prefix='24'/></network>"
+            ),
+        ),
+        (
+            "nat-port-forward-dev-ipv6",
+            concat!(
+                "<network><name>pf6</name><bridge name='virbr6'/><forward mode='nat' dev='eth0'><nat ipv6='yes'/></forward><metadata>",
+                "<virtnet:network xmlns:virtnet='https://github.com/virtnet/virtnet/xmlns/network/1'>",
+                "<virtnet:portForward proto='tcp' guest='fd00:6::10'><virtnet:range start='443'/></virtnet:portForward>",
+                "<virtnet:portForward proto='tcp' guest='10.6.0.10'><virtnet:range start='443'/></virtnet:portForward>",
+                "</virtnet:network></metadata><ip address='10.6.0.1' prefix='24'/><ip family='ipv6' address='fd00:6::1' prefix='64'/></network>"
+            ),
+        ),
+        (
             "open",
             "<network><name>open</name><bridge name='virbr8'/><forward mode='open'/><ip address='10.3.0.1' prefix='24'/></network>",
         ),

@@ -73,6 +73,15 @@ fn counts_over_a_limit_are_refused_naming_the_limit() {
     let groups: String = (0..=limits::MAX_PORTGROUPS).map(|i| format!("<portgroup name='p{i}'/>")).collect();
     let found = problems(&format!("<network><name>n</name>{groups}</network>"));
     assert_eq!(found, ["1025 <portgroup> elements; at most 1024 are accepted, the rest were not read"]);
+
+    let forwards: String = (0..=limits::MAX_PORT_FORWARDS)
+        .map(|i| format!("<v:portForward proto='tcp' guest='10.0.0.2'><v:range start='{}'/></v:portForward>", 1000 + i))
+        .collect();
+    let found = problems(&format!(
+        "<network><name>n</name><forward mode='nat'/><metadata><v:network xmlns:v='{}'>{forwards}</v:network></metadata><ip address='10.0.0.1' prefix='8'/></network>",
+        virtnet::model::extension::NAMESPACE
+    ));
+    assert_eq!(found, ["metadata: 1025 <portForward> elements; at most 1024 are accepted, the rest were not read"]);
 }
 
 #[test]

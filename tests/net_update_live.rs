@@ -89,6 +89,13 @@ async fn a_txt_record_restarts_dnsmasq_with_every_lease_kept() {
     let network = sandbox.define_and_start(&conn, NAT).await;
     let guest = Guest::plug(&sandbox, "vnupd", None);
     let lease = guest.dhcp("keeper");
+    // dnsmasq records a lease through its script, which may run after the guest has it
+    // (slow under load): the restart keeps the leases recorded (stall check: 5 s).
+    let recorded = Instant::now();
+    while !network.get_dhcp_leases("").await.unwrap().iter().any(|l| l.address == lease.ip) {
+        assert!(recorded.elapsed() < Duration::from_secs(5), "dnsmasq did not record the lease");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let pid = dnsmasq_pid(&sandbox);
     network.update(4, 11, -1, "<txt name='version' value='42'/>", 0).await.unwrap();
     assert_ne!(dnsmasq_pid(&sandbox), pid, "TXT records are dnsmasq configuration: it restarts");

@@ -17,6 +17,7 @@ mod net_destroy;
 mod net_dhcp_leases;
 mod net_dumpxml;
 mod net_edit;
+mod net_forward;
 mod net_info;
 mod net_list;
 mod net_name;
@@ -97,6 +98,12 @@ enum Command {
     #[command(name = "net-update")]
     NetUpdate(net_update::Args),
     /// List what is plugged into a network's bridge, with each guest's address.
+    #[command(name = "net-forward-list")]
+    NetForwardList(net_forward::ListArgs),
+    #[command(name = "net-forward-add")]
+    NetForwardAdd(net_forward::AddArgs),
+    #[command(name = "net-forward-delete")]
+    NetForwardDelete(net_forward::DeleteArgs),
     #[command(name = "net-port-list")]
     NetPortList(net_port::ListArgs),
     /// Make a persistent tap on a network for a VM that opens it by name.
@@ -175,6 +182,9 @@ async fn run(connect: Option<&str>, quiet: bool, command: &Command) -> CliResult
         Command::NetEdit(args) => net_edit::run(&cx, args).await,
         Command::NetDhcpLeases(args) => net_dhcp_leases::run(&cx, args).await,
         Command::NetUpdate(args) => net_update::run(&cx, args).await,
+        Command::NetForwardList(args) => net_forward::list(&cx, args).await,
+        Command::NetForwardAdd(args) => net_forward::add(&cx, args).await,
+        Command::NetForwardDelete(args) => net_forward::delete(&cx, args).await,
         Command::NetPortList(args) => net_port::list(&cx, args).await,
         Command::NetPortCreate(args) => net_port::create(&cx, args).await,
         Command::NetPortDelete(args) => net_port::delete(&cx, args).await,

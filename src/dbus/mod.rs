@@ -37,6 +37,36 @@ pub struct HostInterface {
     pub addresses: Vec<String>,
 }
 
+/// One port forward of a network, as the `PortForwards` property lists it
+/// (`(ssqqsqb)`): host ports `host_start..=host_end` (on `host_address`, empty: every
+/// host address but the network's own) reach `guest` from port `guest_port` on.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, zbus::Type)]
+pub struct PortForwardInfo {
+    /// `tcp`, `udp` or `both`.
+    pub protocol: String,
+    pub host_address: String,
+    pub host_start: u16,
+    pub host_end: u16,
+    pub guest: String,
+    pub guest_port: u16,
+    /// Reachable at 127.0.0.1 on the host too.
+    pub localhost: bool,
+}
+
+impl From<&crate::model::port_forward::PortForward> for PortForwardInfo {
+    fn from(f: &crate::model::port_forward::PortForward) -> Self {
+        PortForwardInfo {
+            protocol: f.protocol.as_str().to_owned(),
+            host_address: f.address.map(|a| a.to_string()).unwrap_or_default(),
+            host_start: f.start,
+            host_end: f.end,
+            guest: f.guest.to_string(),
+            guest_port: f.to,
+            localhost: f.localhost,
+        }
+    }
+}
+
 /// A subnet something on the host already uses, as `ListUsedSubnets` returns it
 /// (`(sss)`): what a new network must not overlap.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, zbus::Type)]

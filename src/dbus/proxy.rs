@@ -122,6 +122,9 @@ pub trait Network {
     #[zbus(property)]
     fn forward_mode(&self) -> zbus::Result<String>;
 
+    #[zbus(property)]
+    fn port_forwards(&self) -> zbus::Result<Vec<crate::dbus::PortForwardInfo>>;
+
     /// Why the running network does not work as defined, or empty.
     #[zbus(property)]
     fn degraded(&self) -> zbus::Result<String>;

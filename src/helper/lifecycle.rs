@@ -65,6 +65,17 @@ pub fn forwarding_families(network: &Network) -> Vec<Family> {
     }
 }
 
+/// Whether the network has port forwards (only NAT networks can).
+pub fn forwards_ports(network: &Network) -> bool {
+    network.mode() == NetworkMode::Forward(ForwardMode::Nat) && !network.port_forwards.is_empty()
+}
+
+/// Whether a port forward is reachable at 127.0.0.1: the kernel routes packets from
+/// loopback addresses out of the bridge only with `route_localnet` on it.
+fn wants_localnet(network: &Network) -> bool {
+    forwards_ports(network) && network.port_forwards.iter().any(|f| f.localhost)
+}
+
 fn subnets(network: &Network) -> Vec<IpNetwork> {
     network.ips.iter().filter_map(IpDef::subnet).collect()
 }
@@ -208,6 +219,7 @@ impl Datapath {
         if network.mode() == NetworkMode::Isolated {
             self.sysctl.bridge_forwarding(bridge, false)?;
         }
+        self.sysctl.route_localnet(bridge, wants_localnet(network))?;
         step("bridge");
 
         for subnet in subnets(network) {
@@ -323,6 +335,9 @@ impl Datapath {
     /// Applies the network's firewall rules again (someone flushed them, the firewall
     /// service restarted, the helper restarted).
     pub async fn reapply_firewall(&self, network: &Network) -> Result<(), HelperError> {
+        if let Some(bridge) = network.bridge.name.as_deref() {
+            self.sysctl.route_localnet(bridge, wants_localnet(network))?;
+        }
         match self.plan(network) {
             Some(plan) => self.firewall.apply(&plan).await,
             None => Ok(()),

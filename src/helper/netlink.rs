@@ -50,6 +50,8 @@ pub struct LinkInfoSummary {
     pub mac: Option<MacAddr>,
     /// A bridge port whose traffic goes only to non-isolated ports (`isolated on`).
     pub port_isolated: bool,
+    /// A bridge port that may send a frame back out the port it came in on.
+    pub port_hairpin: bool,
 }
 
 /// An address or route of the host, for collision checks.
@@ -263,6 +265,19 @@ impl Netlink {
         self.set_up(port.index, name).await
     }
 
+    /// Lets a bridge port send frames back out the port they came in on: with
+    /// br_netfilter active, a guest's connection to its own port forward is DNATed at
+    /// the bridge and goes back out its own port (Docker and Incus do the same).
+    pub async fn set_hairpin(&self, index: u32, name: &str, on: bool) -> Result<(), HelperError> {
+        let message = LinkBridgePort::new(index).append_info_data(InfoBridgePort::HairpinMode(on)).build();
+        self.handle
+            .link()
+            .set_port(message)
+            .execute()
+            .await
+            .map_err(|e| failed(format!("cannot set hairpin mode of port {name}"), e))
+    }
+
     /// Deletes an interface (a persistent tap); one that is already gone is not an error.
     pub async fn delete_link(&self, name: &str) -> Result<(), HelperError> {
         let Some(link) = self.link(name).await? else { return Ok(()) };
@@ -406,6 +421,7 @@ fn summarize(message: LinkMessage) -> LinkInfoSummary {
         mtu: None,
         mac: None,
         port_isolated: false,
+        port_hairpin: false,
     };
     for attribute in message.attributes {
         match attribute {
@@ -419,10 +435,13 @@ fn summarize(message: LinkMessage) -> LinkInfoSummary {
                     LinkInfo::Kind(kind) => Some(kind.to_string()),
                     _ => None,
                 });
-                summary.port_isolated = infos.iter().any(|i| {
-                    matches!(i, LinkInfo::PortData(InfoPortData::BridgePort(port))
-                        if port.contains(&InfoBridgePort::Isolated(true)))
-                });
+                let port_has = |wanted: &InfoBridgePort| {
+                    infos.iter().any(
+                        |i| matches!(i, LinkInfo::PortData(InfoPortData::BridgePort(port)) if port.contains(wanted)),
+                    )
+                };
+                summary.port_isolated = port_has(&InfoBridgePort::Isolated(true));
+                summary.port_hairpin = port_has(&InfoBridgePort::HairpinMode(true));
             }
             _ => {}
         }

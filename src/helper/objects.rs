@@ -293,6 +293,12 @@ impl NetworkObject {
         self.slot.state().properties().forward_mode
     }
 
+    /// The port forwards of the definition in effect (the running one while active).
+    #[zbus(property)]
+    async fn port_forwards(&self) -> Vec<crate::dbus::PortForwardInfo> {
+        self.slot.state().properties().port_forwards
+    }
+
     /// Why the running network does not work as defined (its dnsmasq kept dying and was
     /// given up on), or empty while it does.
     #[zbus(property)]
@@ -536,6 +542,9 @@ impl Bus {
         }
         if before.forward_mode != after.forward_mode {
             sent = sent.and(network.forward_mode_changed(emitter).await);
+        }
+        if before.port_forwards != after.port_forwards {
+            sent = sent.and(network.port_forwards_changed(emitter).await);
         }
         if before.degraded != after.degraded {
             sent = sent.and(network.degraded_changed(emitter).await);

@@ -43,6 +43,7 @@ pub struct Properties {
     pub forward_mode: String,
     pub degraded: String,
     pub firewall_conflict: String,
+    pub port_forwards: Vec<crate::dbus::PortForwardInfo>,
 }
 
 impl NetState {
@@ -70,6 +71,7 @@ impl NetState {
             forward_mode: current.map_or("none", |n| n.mode().as_str()).to_owned(),
             degraded: self.degraded.clone().filter(|_| self.live.is_some()).unwrap_or_default(),
             firewall_conflict: self.firewall_conflict.clone().filter(|_| self.live.is_some()).unwrap_or_default(),
+            port_forwards: current.map(|n| n.port_forwards.iter().map(Into::into).collect()).unwrap_or_default(),
         }
     }
 

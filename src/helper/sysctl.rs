@@ -30,6 +30,16 @@ fn read(key: &str) -> io::Result<String> {
     Ok(fs::read_to_string(Path::new(PROC_SYS).join(key))?.trim().to_owned())
 }
 
+/// Sets a boolean setting, writing only when it differs (a write of the same value is
+/// not free under load).
+fn write_if_different(key: &str, enable: bool) -> Result<(), HelperError> {
+    let wanted = if enable { "1" } else { "0" };
+    if read(key).map_err(|e| failed(key, &e))? == wanted {
+        return Ok(());
+    }
+    write(key, wanted)
+}
+
 fn write(key: &str, value: &str) -> Result<(), HelperError> {
     fs::write(Path::new(PROC_SYS).join(key), value).map_err(|e| failed(key, &e))
 }
@@ -75,15 +85,15 @@ impl Sysctl {
         Ok(())
     }
 
-    /// Whether the kernel may forward IPv4 packets that arrive on `bridge`; written
-    /// only when it differs (a write of the same value is not free under load).
+    /// Whether the kernel may forward IPv4 packets that arrive on `bridge`.
     pub fn bridge_forwarding(&self, bridge: &str, enable: bool) -> Result<(), HelperError> {
-        let key = format!("net/ipv4/conf/{bridge}/forwarding");
-        let wanted = if enable { "1" } else { "0" };
-        if read(&key).map_err(|e| failed(&key, &e))? == wanted {
-            return Ok(());
-        }
-        write(&key, wanted)
+        write_if_different(&format!("net/ipv4/conf/{bridge}/forwarding"), enable)
+    }
+
+    /// Whether the kernel routes packets with a loopback source out of `bridge` (a port
+    /// forward reached at 127.0.0.1 needs it).
+    pub fn route_localnet(&self, bridge: &str, enable: bool) -> Result<(), HelperError> {
+        write_if_different(&format!("net/ipv4/conf/{bridge}/route_localnet"), enable)
     }
 
     /// libvirt's settings for a bridge: IPv6 off unless the network has IPv6 addresses

@@ -25,6 +25,8 @@ pub const MAX_DNS_RECORDS: usize = 16384;
 pub const MAX_HOSTNAMES: usize = 256;
 /// `<dnsmasq:option>` lines.
 pub const MAX_DNSMASQ_OPTIONS: usize = 1024;
+/// `<virtnet:portForward>` elements of a network.
+pub const MAX_PORT_FORWARDS: usize = 1024;
 /// Tags of a `<vlan>`.
 pub const MAX_VLAN_TAGS: usize = 4096;
 

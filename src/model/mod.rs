@@ -5,12 +5,14 @@
 pub mod attach;
 pub mod defaults;
 pub mod dns;
+pub mod extension;
 pub mod forward;
 pub mod ip;
 pub mod limits;
 pub mod network;
 mod overlap;
 pub mod port;
+pub mod port_forward;
 pub mod problem;
 pub mod subnet;
 pub mod syntax;
@@ -46,9 +48,9 @@ impl Network {
     }
 
     /// Who may plug VMs in (virtnet's rule in `<metadata>`); `None` when the definition
-    /// has no rule or a broken one (validation reports that).
+    /// has no rule.
     pub fn attach_rules(&self) -> Option<attach::AttachRules> {
-        self.metadata.as_ref().and_then(|m| attach::attach_rules(m).ok().flatten())
+        self.attach.clone()
     }
 
     /// virtnet's semantic checks (see [`validate`]); `Ok` when there is nothing to fix.

@@ -8,7 +8,9 @@ use std::net::IpAddr;
 
 use uuid::Uuid;
 
+use super::attach::AttachRules;
 use super::dns::{Dns, Domain};
+use super::extension::PortForward;
 use super::forward::{Forward, ForwardMode};
 use super::ip::{IpDef, Route};
 use super::port::{Bandwidth, PortGroup, VirtualPort, Vlan};
@@ -21,8 +23,13 @@ pub struct Network {
     pub uuid: Option<Uuid>,
     pub title: Option<String>,
     pub description: Option<String>,
-    /// `<metadata>`: other applications' data, kept verbatim.
+    /// `<metadata>`: other applications' data, kept verbatim (virtnet's own element is
+    /// read into `attach` and `port_forwards`).
     pub metadata: Option<Metadata>,
+    /// `<virtnet:attach>`: who may plug VMs in; `None`: polkit alone decides.
+    pub attach: Option<AttachRules>,
+    /// `<virtnet:portForward>`s: host ports that reach guests (NAT networks).
+    pub port_forwards: Vec<PortForward>,
     /// `<network ipv6='yes'>`: guest-to-guest IPv6 on a network without IPv6 addresses.
     pub ipv6: bool,
     pub trust_guest_rx_filters: Option<bool>,

@@ -78,6 +78,12 @@ pub enum Code {
     UnusableAddress,
     /// A number below its minimum.
     TooSmall { min: u64 },
+    /// A number above its maximum.
+    TooLarge { max: u64 },
+    /// Something only a NAT network can have (a port forward).
+    NeedsNat,
+    /// A host port an earlier port forward already claims (`other`: its index).
+    PortTaken { other: usize },
 }
 
 impl Problem {

@@ -9,6 +9,7 @@
 //! may be partial (`<host mac='...'/>`) and is matched on the attributes it has.
 
 use super::dns::{DnsHost, SrvRecord, TxtRecord};
+use super::extension::{self, Protocol};
 use super::forward::ForwardInterface;
 use super::ip::{DhcpHost, DhcpRange, IpDef};
 use super::port::PortGroup;
@@ -63,9 +64,12 @@ pub enum Section {
     DnsHost = 10,
     DnsTxt = 11,
     DnsSrv = 12,
+    /// virtnet's own: a `<portForward>` (libvirt's numbers end at 12; 100 leaves room
+    /// for libvirt's next ones).
+    PortForward = 100,
 }
 
-const SECTIONS: [(Section, &str); 12] = [
+const SECTIONS: [(Section, &str); 13] = [
     (Section::Bridge, "bridge"),
     (Section::Domain, "domain"),
     (Section::Ip, "ip"),
@@ -78,6 +82,7 @@ const SECTIONS: [(Section, &str); 12] = [
     (Section::DnsHost, "dns-host"),
     (Section::DnsTxt, "dns-txt"),
     (Section::DnsSrv, "dns-srv"),
+    (Section::PortForward, "port-forward"),
 ];
 
 impl Section {
@@ -107,6 +112,7 @@ impl Section {
             Section::Ip => "ip",
             Section::Forward => "forward",
             Section::ForwardPf => "pf",
+            Section::PortForward => "portForward",
         }
     }
 
@@ -149,6 +155,7 @@ pub fn apply(
         Section::DnsHost => dns_host(&mut edited, command, fragment, &doc.root)?,
         Section::DnsTxt => dns_txt(&mut edited, command, fragment, &doc.root)?,
         Section::DnsSrv => dns_srv(&mut edited, command, fragment, &doc.root)?,
+        Section::PortForward => port_forward(&mut edited, command, &doc.root)?,
         _ => unreachable_section(section, name)?,
     }
     edited.validate().map_err(|problems| format!("the updated network '{name}' would not be valid:\n{problems}"))?;
@@ -592,6 +599,56 @@ fn dns_srv(network: &mut Network, command: Command, fragment: &str, element: &El
     }
 }
 
+/// A port forward is named by its protocol, host port and (if it has one) host address;
+/// a delete may give only those.
+fn port_forward(network: &mut Network, command: Command, element: &Element) -> Result<(), String> {
+    let name = network.name.clone();
+    if element.namespace.as_deref().is_some_and(|ns| ns != extension::NAMESPACE) {
+        return Err(format!(
+            "the <portForward> element is in namespace '{}'; write it without a namespace or in virtnet's",
+            element.namespace.as_deref().unwrap_or_default()
+        ));
+    }
+    let protocol = match element.attr("proto") {
+        Some(word) => Protocol::from_word(word)
+            .ok_or_else(|| format!("proto: '{word}' is not a protocol; use tcp, udp or both"))?,
+        None => return Err("a port forward needs proto= (tcp, udp or both)".to_owned()),
+    };
+    let start = element
+        .children_named("range")
+        .next()
+        .and_then(|r| r.attr("start"))
+        .ok_or_else(|| "a port forward needs <range start='PORT'/>".to_owned())?;
+    let start: u16 = start.trim().parse().map_err(|_| format!("start: '{start}' is not a port number (1 to 65535)"))?;
+    let address = element
+        .attr("address")
+        .map(|a| a.trim().parse::<std::net::IpAddr>().map_err(|_| format!("address: '{a}' is not an IP address")))
+        .transpose()?;
+    let shown = |address: Option<std::net::IpAddr>| match address {
+        Some(a) => format!("{start}/{protocol} on {a}"),
+        None => format!("{start}/{protocol}"),
+    };
+    let missing = || format!("couldn't find a port forward of host port {} in network '{name}'", shown(address));
+    if command == Command::Delete {
+        return remove_one(
+            &mut network.port_forwards,
+            |f| f.protocol == protocol && f.start == start && (address.is_none() || f.address == address),
+            missing,
+            || format!("several port forwards of host port {start}/{protocol} in network '{name}': give address= too"),
+        );
+    }
+    let mut problems = Vec::new();
+    let forward = extension::read_port_forward(element, "portForward", &mut problems).ok_or_else(|| {
+        let text: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+        format!("the port forward is not valid: {}", text.join("; "))
+    })?;
+    let at =
+        network.port_forwards.iter().position(|f| f.protocol == protocol && f.start == start && f.address == address);
+    add_or_modify(&mut network.port_forwards, command, at, forward, missing, || {
+        format!("there is already a port forward of host port {} in network '{name}'", shown(address))
+    })
+}
+
 /// Whether a running network must restart its dnsmasq for this section (its
 /// configuration changes), or only reread its host files (SIGHUP), or change its
 /// firewall table; portgroups change nothing that runs.
@@ -611,7 +668,7 @@ impl Section {
         match self {
             Section::IpDhcpHost | Section::DnsHost => LiveEffect::Reread,
             Section::IpDhcpRange | Section::DnsTxt | Section::DnsSrv => LiveEffect::RestartDnsmasq,
-            Section::ForwardInterface => LiveEffect::Firewall,
+            Section::ForwardInterface | Section::PortForward => LiveEffect::Firewall,
             _ => LiveEffect::Nothing,
         }
     }
@@ -657,6 +714,13 @@ pub fn live_edits(original: &Network, edited: &Network) -> Option<Vec<Edit>> {
     }
     for host in new.iter().filter(|h| !old.contains(h)) {
         edits.push((Command::AddLast, Section::DnsHost, -1, super::xml::write::dns_host_element(host)));
+    }
+    let (old, new) = (&original.port_forwards, &edited.port_forwards);
+    for forward in old.iter().filter(|f| !new.contains(f)) {
+        edits.push((Command::Delete, Section::PortForward, -1, extension::fragment(forward)));
+    }
+    for forward in new.iter().filter(|f| !old.contains(f)) {
+        edits.push((Command::AddLast, Section::PortForward, -1, extension::fragment(forward)));
     }
     // Whatever else changed (or an order the edits cannot give) needs a define.
     let mut applied = original.clone();

@@ -72,10 +72,8 @@ pub(crate) fn check(net: &Network) -> Collector {
         c.report("title", "the title must be a single line");
     }
     check_bridge(&mut c, net);
-    if let Some(metadata) = &net.metadata
-        && let Err(why) = super::attach::attach_rules(metadata)
-    {
-        c.report("metadata", why);
+    for problem in super::port_forward::check(net) {
+        c.problems.push(problem);
     }
     if let Some(mac) = net.mac
         && (!mac.is_unicast() || mac.is_zero())

@@ -763,6 +763,10 @@ mod tests {
                         vec!["52:54:00:12:34:56".into(), "192.168.123.10".into(), "web".into()],
                     ));
                     assert!(matches!(added, Outcome::HostAdded(_, Ok(()))), "{added:?}");
+                    // The web server's port 80 at the host's port 8080.
+                    let forward = vec!["tcp".into(), "8080".into(), "192.168.123.10".into(), "80".into()];
+                    let added = n.form_edit(FormEdit::AddForward(forward));
+                    assert!(matches!(added, Outcome::ForwardAdded(Ok(()))), "{added:?}");
                 }),
             ),
             (

@@ -67,9 +67,7 @@ impl Namespace {
 
     /// Opens a TCP connection to `host:port` (2 s timeout).
     pub fn connect(&self, host: &str, port: u16) -> bool {
-        let out =
-            self.exec(&["/usr/bin/python3", data("peer.py").to_str().unwrap(), "connect", host, &port.to_string()]);
-        out.status.success()
+        connect_in(&self.name, host, port)
     }
 
     /// Listens on `port`; `PeerWatch::peer` tells who connected.
@@ -90,6 +88,18 @@ impl Drop for Namespace {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "delete", &self.name]).status();
     }
+}
+
+/// Opens a TCP connection to `host:port` from the namespace `netns` (the test's own, or
+/// the sandbox's "host"; 2 s timeout).
+pub fn connect_in(netns: &str, host: &str, port: u16) -> bool {
+    let script = data("peer.py");
+    let out = Command::new("ip")
+        .args(["netns", "exec", netns, "/usr/bin/python3", script.to_str().unwrap(), "connect", host])
+        .arg(port.to_string())
+        .output()
+        .unwrap();
+    out.status.success()
 }
 
 /// A listener that accepts every connection until dropped.
@@ -122,12 +132,40 @@ impl Namespace {
     /// Echoes every line of every TCP connection on `port` until dropped.
     #[allow(dead_code)] // only the tests of open connections echo
     pub fn echo(&self, port: u16) -> Listener {
+        self.serve_until_dropped("echo", port)
+    }
+
+    /// Runs `peer.py MODE PORT` until dropped, once it says it is listening.
+    #[allow(dead_code)] // only the tests that echo
+    fn serve_until_dropped(&self, mode: &str, port: u16) -> Listener {
         let mut child =
-            self.spawn(&["/usr/bin/python3", "-u", data("peer.py").to_str().unwrap(), "echo", &port.to_string()]);
+            self.spawn(&["/usr/bin/python3", "-u", data("peer.py").to_str().unwrap(), mode, &port.to_string()]);
         let mut line = String::new();
         std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
         assert_eq!(line.trim(), "listening");
         Listener { child }
+    }
+
+    /// Answers every UDP datagram on `port` (with its bytes and the sender's address)
+    /// until dropped.
+    #[allow(dead_code)] // only the port forwarding tests echo UDP
+    pub fn udp_echo(&self, port: u16) -> Listener {
+        self.serve_until_dropped("udp-echo", port)
+    }
+
+    /// Sends `word` to `host:port` over UDP: the answer ("WORD from ADDRESS"), if one
+    /// comes within 2 s.
+    #[allow(dead_code)] // only the port forwarding tests echo UDP
+    pub fn udp_ask(&self, host: &str, port: u16, word: &str) -> Option<String> {
+        let out = self.exec(&[
+            "/usr/bin/python3",
+            data("peer.py").to_str().unwrap(),
+            "udp-ask",
+            host,
+            &port.to_string(),
+            word,
+        ]);
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
     }
 
     /// Opens one TCP connection to an [`echo`](Self::echo) at `host:port` and keeps it.

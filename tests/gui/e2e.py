@@ -151,6 +151,13 @@ def row_of(app, name):
     return None
 
 
+def open_network(app, name):
+    """Selects the network in the list and waits for its running details (Stop)."""
+    listing, index, _ = wait_for(f"{name} in the list", lambda: row_of(app, name))
+    listing.querySelection().selectChild(index)
+    wait_for(f"{name}'s details", lambda: find(app, "push button", "Stop"))
+
+
 def info(name):
     """`virtnet net-info NAME` as a dict."""
     lines = cli("net-info", name).splitlines()

@@ -16,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e import (  # noqa: E402
-    run, cli, click_at, do, fail, find, retype, row_of, scroll_into_view, sensitive, step, wait_for,
+    run, cli, click_at, do, fail, find, retype, open_network, scroll_into_view, sensitive, step, wait_for,
 )
 
 GUEST_MAC, GUEST_IP = os.environ["GUEST_MAC"], os.environ["GUEST_IP"]
@@ -34,9 +34,7 @@ def no_notice(app):
 
 
 def steps(app):
-    listing, index, _ = wait_for("default in the list", lambda: row_of(app, "default"))
-    listing.querySelection().selectChild(index)
-    wait_for("default's details", lambda: find(app, "push button", "Stop"))
+    open_network(app, "default")
 
     reserve = wait_for("Reserve on vm-a's lease row", lambda: find(app, "push button", contains="Reserve this address for vm-a"))
     do(reserve, "click")

@@ -17,14 +17,21 @@ use std::fmt::Write as _;
 
 use ipnetwork::IpNetwork;
 
-use super::plan::{ForwardRule, HostAccess, NatRule, Plan, Service};
+use super::plan::{Dnat, ForwardRule, HostAccess, NatRule, Plan, Service};
 use super::{run_tool, run_tool_output};
 use crate::dbus::HelperError;
 use crate::model::values::Family;
+use std::net::IpAddr;
 
-/// Per-network chains jumped to from a built-in chain.
-const HOOKS: [(&str, &str, &str); 3] =
-    [("filter", "INPUT", "INP"), ("filter", "OUTPUT", "OUT"), ("nat", "POSTROUTING", "NAT")];
+/// Per-network chains jumped to from a built-in chain (`PRE` and `LOC` hold the port
+/// forwards: connections arriving, and the host's own).
+const HOOKS: [(&str, &str, &str); 5] = [
+    ("filter", "INPUT", "INP"),
+    ("filter", "OUTPUT", "OUT"),
+    ("nat", "POSTROUTING", "NAT"),
+    ("nat", "PREROUTING", "PRE"),
+    ("nat", "OUTPUT", "LOC"),
+];
 
 /// The shared FORWARD chains, in the order FORWARD jumps to them, with the suffix of the
 /// per-network chain each jumps to.
@@ -197,6 +204,91 @@ fn forward_line(plan: &Plan, rule: &ForwardRule, family: Family) -> Option<(&'st
     })
 }
 
+/// ` -p tcp --dport 2222` or ` -p tcp --dport 8000:8010`.
+fn port_match(d: &Dnat, (first, last): (u16, u16)) -> String {
+    let proto = d.proto.as_str();
+    if first == last { format!(" -p {proto} --dport {first}") } else { format!(" -p {proto} --dport {first}:{last}") }
+}
+
+/// `--to-destination` of a forward: `G:22`, `G` (a range to the same ports), or
+/// `G:9000-9010/8000` (a range shifted: host port 8000 reaches 9000, and so on).
+fn dnat_target(d: &Dnat) -> String {
+    let guest = match d.guest {
+        IpAddr::V4(a) => a.to_string(),
+        IpAddr::V6(a) => format!("[{a}]"),
+    };
+    let (first, last) = d.ports;
+    let (to, to_last) = d.guest_ports();
+    let target = if first == last {
+        format!("{guest}:{to}")
+    } else if to == first {
+        guest
+    } else {
+        format!("{guest}:{to}-{to_last}/{first}")
+    };
+    format!("-j DNAT --to-destination {target}")
+}
+
+/// The port forwards of one family: in `PRE` (connections arriving from outside and
+/// from guests) and `LOC` (the host's own). Forwards on one address come first; then
+/// the network's own addresses (and, for the host, loopback) return, and forwards on
+/// every local address follow.
+fn render_dnat(out: &mut String, plan: &Plan, family: Family) {
+    let forwards: Vec<&Dnat> = plan.dnat.iter().filter(|d| d.family() == family).collect();
+    if forwards.is_empty() {
+        return;
+    }
+    for (suffix, host) in [("PRE", false), ("LOC", true)] {
+        let own = chain(&plan.bridge, suffix);
+        for d in forwards.iter().filter(|d| d.address.is_some()) {
+            let address = d.address.map(|a| a.to_string()).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "-A {own} -d {address} -m addrtype --dst-type LOCAL{} {}",
+                port_match(d, d.ports),
+                dnat_target(d)
+            );
+        }
+        if host {
+            for d in forwards.iter().filter(|d| d.localhost) {
+                let _ = writeln!(out, "-A {own} -d 127.0.0.1/32{} {}", port_match(d, d.ports), dnat_target(d));
+            }
+        }
+        if forwards.iter().all(|d| d.address.is_some()) {
+            continue;
+        }
+        for address in plan.own_addresses.iter().filter(|a| Family::of(a) == family) {
+            let _ = writeln!(out, "-A {own} -d {address} -j RETURN");
+        }
+        if host {
+            let loopback = if family == Family::Ipv4 { "127.0.0.0/8" } else { "::1/128" };
+            let _ = writeln!(out, "-A {own} -d {loopback} -j RETURN");
+        }
+        for d in forwards.iter().filter(|d| d.address.is_none()) {
+            let _ = writeln!(out, "-A {own} -m addrtype --dst-type LOCAL{} {}", port_match(d, d.ports), dnat_target(d));
+        }
+    }
+}
+
+/// Forwarded connections to a guest, in the network's `FWI` before its reject. They
+/// first pass every network's `FWO` (shared chain), so a guest of an isolated network
+/// is refused by its own network's reject there, as with nftables, where each
+/// network's table must accept the packet.
+fn render_forwarded(out: &mut String, plan: &Plan, family: Family) {
+    let fwi = chain(&plan.bridge, "FWI");
+    for d in plan.dnat.iter().filter(|d| d.family() == family) {
+        let matched = format!(
+            "-o {}{} -d {}{} -m conntrack --ctstate DNAT",
+            plan.bridge,
+            dev("-i", &plan.dev),
+            d.guest,
+            port_match(d, d.guest_ports())
+        );
+        let _ = writeln!(out, "-A {fwi} {matched} -j VN-FWO");
+        let _ = writeln!(out, "-A {fwi} {matched} -j ACCEPT");
+    }
+}
+
 /// The `iptables-restore --noflush` input that (re)creates the network's chains for
 /// one family; shared chains and jumps are added only where `existing` lacks them.
 fn render_apply(plan: &Plan, family: Family, existing: &Existing) -> String {
@@ -224,12 +316,35 @@ fn render_apply(plan: &Plan, family: Family, existing: &Existing) -> String {
         let _ = writeln!(out, "-A {inp} -i {b} {}", reject(family));
     }
     services(&mut out, plan, family, &plan.output, "OUT", "-o");
-    for (suffix, line) in plan.forward.iter().filter_map(|rule| forward_line(plan, rule, family)) {
-        let _ = writeln!(out, "-A {} {line}", chain(b, suffix));
+    for rule in &plan.forward {
+        if *rule == ForwardRule::RejectIn {
+            render_forwarded(&mut out, plan, family);
+        }
+        if let Some((suffix, line)) = forward_line(plan, rule, family) {
+            let _ = writeln!(out, "-A {} {line}", chain(b, suffix));
+        }
     }
     out.push_str("COMMIT\n*nat\n");
     let nat = chain(b, "NAT");
     render_own_chain(&mut out, existing, "POSTROUTING", &nat, true);
+    render_own_chain(&mut out, existing, "PREROUTING", &chain(b, "PRE"), true);
+    render_own_chain(&mut out, existing, "OUTPUT", &chain(b, "LOC"), true);
+    render_dnat(&mut out, plan, family);
+    for d in plan.dnat.iter().filter(|d| d.family() == family) {
+        let guest_ports = port_match(d, d.guest_ports());
+        let _ = writeln!(
+            out,
+            "-A {nat} -s {} -d {}{guest_ports} -m conntrack --ctstate DNAT -j MASQUERADE",
+            d.subnet, d.guest
+        );
+        if d.localhost {
+            let _ = writeln!(
+                out,
+                "-A {nat} -s 127.0.0.0/8 -d {}{guest_ports} -m conntrack --ctstate DNAT -j MASQUERADE",
+                d.guest
+            );
+        }
+    }
     for rule in &plan.nat {
         let line = match rule {
             NatRule::Keep { subnet, destination, dev: d } if of_family(subnet, family) => {
@@ -290,7 +405,9 @@ fn render_remove(bridge: &str, existing: &Existing) -> String {
         }
     }
     out.push_str("COMMIT\n*nat\n");
-    render_own_removal(&mut out, existing, "POSTROUTING", &chain(bridge, "NAT"));
+    for (_, hook, suffix) in HOOKS.iter().filter(|(table, _, _)| *table == "nat") {
+        render_own_removal(&mut out, existing, hook, &chain(bridge, suffix));
+    }
     out.push_str("COMMIT\n");
     out
 }

@@ -6,10 +6,11 @@ use std::fmt::Write as _;
 
 use ipnetwork::IpNetwork;
 
-use super::plan::{ForwardRule, HostAccess, NatRule, Plan, Service};
+use super::plan::{Dnat, ForwardRule, HostAccess, NatRule, Plan, Service};
 use super::{run_tool, run_tool_output};
 use crate::dbus::HelperError;
 use crate::model::values::Family;
+use std::net::IpAddr;
 
 /// `virtnet_<bridge>`; characters nft does not allow in a name are written as `_XX`
 /// (hex), so different bridges never share a table.
@@ -77,14 +78,27 @@ pub fn render(plan: &Plan) -> String {
                 dev_match("iifname", dev),
                 if *replies_only { " ct state related,established" } else { "" }
             ),
-            ForwardRule::RejectIn => format!("oifname \"{b}\" reject"),
+            ForwardRule::RejectIn => {
+                // Connections to port forwards, before the reject (another network's
+                // table still refuses them where its own rules say so).
+                for d in &plan.dnat {
+                    let _ = writeln!(t, "\t\t{}", forwarded(plan, d));
+                }
+                format!("oifname \"{b}\" reject")
+            }
             ForwardRule::RejectOut => format!("iifname \"{b}\" reject"),
         };
         let _ = writeln!(t, "\t\t{line}");
     }
     let _ = writeln!(t, "\t}}");
-    if !plan.nat.is_empty() {
+    if !plan.dnat.is_empty() {
+        render_dnat(&mut t, plan);
+    }
+    if !plan.nat.is_empty() || !plan.dnat.is_empty() {
         let _ = writeln!(t, "\tchain postrouting {{\n\t\ttype nat hook postrouting priority srcnat; policy accept;");
+        for d in &plan.dnat {
+            let _ = writeln!(t, "\t\t{}", hairpin(d));
+        }
         for rule in &plan.nat {
             let line = match rule {
                 NatRule::Keep { subnet, destination, dev } => format!(
@@ -114,6 +128,98 @@ pub fn render(plan: &Plan) -> String {
     }
     t.push_str("}\n");
     t
+}
+
+fn ip_word(address: &IpAddr) -> &'static str {
+    match address {
+        IpAddr::V4(_) => "ip",
+        IpAddr::V6(_) => "ip6",
+    }
+}
+
+fn ports(proto: &str, (first, last): (u16, u16)) -> String {
+    if first == last { format!("{proto} dport {first}") } else { format!("{proto} dport {first}-{last}") }
+}
+
+/// `dnat ip to G:22`; for a range, the same ports (`dnat ip to G`) or a map from each
+/// host port to its guest port.
+fn dnat_action(d: &Dnat) -> String {
+    let f = ip_word(&d.guest);
+    let guest = match d.guest {
+        IpAddr::V4(a) => a.to_string(),
+        IpAddr::V6(a) => format!("[{a}]"),
+    };
+    let (first, last) = d.ports;
+    if first == last {
+        format!("dnat {f} to {guest}:{}", d.to)
+    } else if d.to == first {
+        format!("dnat {f} to {guest}")
+    } else {
+        let map: Vec<String> = (first..=last).zip(d.to..).map(|(host, to)| format!("{host} : {to}")).collect();
+        format!("dnat {f} to {guest} : {} dport map {{ {} }}", d.proto.as_str(), map.join(", "))
+    }
+}
+
+/// The destination match of a forward: its address, or every local address but the
+/// network's own (and, for the host's own connections, but loopback).
+fn destination(plan: &Plan, d: &Dnat, output: bool) -> String {
+    let f = ip_word(&d.guest);
+    if let Some(address) = d.address {
+        return format!("fib daddr type local {f} daddr {address}");
+    }
+    let mut except: Vec<String> =
+        plan.own_addresses.iter().filter(|a| ip_word(a) == f).map(IpAddr::to_string).collect();
+    if output {
+        except.push(if d.guest.is_ipv4() { "127.0.0.0/8".to_owned() } else { "::1".to_owned() });
+    }
+    if except.is_empty() {
+        format!("fib daddr type local meta nfproto {}", if d.guest.is_ipv4() { "ipv4" } else { "ipv6" })
+    } else {
+        format!("fib daddr type local {f} daddr != {{ {} }}", except.join(", "))
+    }
+}
+
+/// The prerouting (outside and guests) and output (the host's own connections) chains
+/// of the port forwards.
+fn render_dnat(t: &mut String, plan: &Plan) {
+    let _ = writeln!(t, "\tchain prerouting {{\n\t\ttype nat hook prerouting priority dstnat; policy accept;");
+    for d in &plan.dnat {
+        let _ =
+            writeln!(t, "\t\t{} {} {}", destination(plan, d, false), ports(d.proto.as_str(), d.ports), dnat_action(d));
+    }
+    let _ = writeln!(t, "\t}}\n\tchain output_nat {{\n\t\ttype nat hook output priority -100; policy accept;");
+    for d in &plan.dnat {
+        let _ =
+            writeln!(t, "\t\t{} {} {}", destination(plan, d, true), ports(d.proto.as_str(), d.ports), dnat_action(d));
+        if d.localhost {
+            let _ = writeln!(t, "\t\tip daddr 127.0.0.1 {} {}", ports(d.proto.as_str(), d.ports), dnat_action(d));
+        }
+    }
+    let _ = writeln!(t, "\t}}");
+}
+
+/// Forwarded connections to the guest pass the forward hook.
+fn forwarded(plan: &Plan, d: &Dnat) -> String {
+    format!(
+        "oifname \"{}\"{} {} daddr {} {} ct status dnat accept",
+        plan.bridge,
+        dev_match("iifname", &plan.dev),
+        ip_word(&d.guest),
+        d.guest,
+        ports(d.proto.as_str(), d.guest_ports())
+    )
+}
+
+/// Guests (and, with `localhost`, the host's loopback) reaching the forward get the
+/// host's address as source, so the guest's replies come back through the host.
+fn hairpin(d: &Dnat) -> String {
+    let f = ip_word(&d.guest);
+    let sources = if d.localhost { format!("{{ {}, 127.0.0.0/8 }}", d.subnet) } else { d.subnet.to_string() };
+    format!(
+        "{f} saddr {sources} {f} daddr {} {} ct status dnat masquerade",
+        d.guest,
+        ports(d.proto.as_str(), d.guest_ports())
+    )
 }
 
 /// A script that creates the table if missing, deletes it and adds it anew: one

@@ -5,11 +5,12 @@
 //! Rules are listed in evaluation order: the first that matches decides.
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use ipnetwork::IpNetwork;
 
 use crate::model::forward::ForwardMode;
+use crate::model::port_forward::{PortForward, Protocol};
 use crate::model::values::Family;
 use crate::model::{IpDef, Network, NetworkMode};
 
@@ -71,6 +72,34 @@ pub enum NatRule {
     },
 }
 
+/// One protocol of a port forward, as the firewall sees it: host ports `ports` (on
+/// `address`, else on every local address but the network's own) reach `guest` from
+/// port `to` on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dnat {
+    pub proto: Proto,
+    pub address: Option<IpAddr>,
+    pub ports: (u16, u16),
+    pub guest: IpAddr,
+    pub to: u16,
+    /// The guest's subnet: its neighbours' connections to the forward are masqueraded
+    /// (hairpin), so the guest's replies go back through the host.
+    pub subnet: IpNetwork,
+    /// Reachable at 127.0.0.1 from the host too.
+    pub localhost: bool,
+}
+
+impl Dnat {
+    /// The guest ports the host ports reach.
+    pub fn guest_ports(&self) -> (u16, u16) {
+        (self.to, self.to.saturating_add(self.ports.1.saturating_sub(self.ports.0)))
+    }
+
+    pub fn family(&self) -> Family {
+        Family::of(&self.guest)
+    }
+}
+
 /// What guests may reach on the host itself, beyond the network's own services.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum HostAccess {
@@ -93,6 +122,13 @@ pub struct Plan {
     pub output: Vec<Service>,
     pub forward: Vec<ForwardRule>,
     pub nat: Vec<NatRule>,
+    /// Port forwards to guests, in the definition's order.
+    pub dnat: Vec<Dnat>,
+    /// The host's own addresses on the network, which forwards without an address do
+    /// not listen on.
+    pub own_addresses: Vec<IpAddr>,
+    /// The uplink the network is restricted to (`<forward dev=>`), if any.
+    pub dev: Option<String>,
 }
 
 /// The plan for a network, or `None` when it has no rules at all (open networks, and
@@ -172,7 +208,35 @@ pub fn plan(network: &Network) -> Option<Plan> {
     }
     plan.forward.push(ForwardRule::RejectIn);
     plan.forward.push(ForwardRule::RejectOut);
+    if mode == NetworkMode::Forward(ForwardMode::Nat) {
+        plan.dnat = network.port_forwards.iter().flat_map(|f| dnat_of(f, &subnets)).collect();
+        plan.own_addresses = network.ips.iter().filter_map(|ip| ip.address).collect();
+        plan.dev = dev;
+    }
     Some(plan)
+}
+
+/// The firewall's view of a port forward (one per protocol); none when its guest is in
+/// no subnet of the network (validation refuses that).
+fn dnat_of(forward: &PortForward, subnets: &[(IpNetwork, Family)]) -> Vec<Dnat> {
+    let Some(&(subnet, _)) = subnets.iter().find(|(s, _)| s.contains(forward.guest)) else { return Vec::new() };
+    let protos: &[Proto] = match forward.protocol {
+        Protocol::Tcp => &[Proto::Tcp],
+        Protocol::Udp => &[Proto::Udp],
+        Protocol::Both => &[Proto::Tcp, Proto::Udp],
+    };
+    protos
+        .iter()
+        .map(|&proto| Dnat {
+            proto,
+            address: forward.address,
+            ports: (forward.start, forward.end),
+            guest: forward.guest,
+            to: forward.to,
+            subnet,
+            localhost: forward.localhost,
+        })
+        .collect()
 }
 
 /// A readable listing, for golden files and logs.
@@ -204,6 +268,26 @@ impl fmt::Display for Plan {
                 ForwardRule::RejectIn => writeln!(f, "forward reject -> bridge")?,
                 ForwardRule::RejectOut => writeln!(f, "forward reject bridge ->")?,
             }
+        }
+        for d in &self.dnat {
+            let on = d.address.map_or_else(
+                || {
+                    let own: Vec<String> = self.own_addresses.iter().map(IpAddr::to_string).collect();
+                    format!("local except {}", own.join(", "))
+                },
+                |a| a.to_string(),
+            );
+            let (first, last) = d.guest_ports();
+            writeln!(
+                f,
+                "dnat {} {on} ports {}-{} -> {} ports {first}-{last}{}{}",
+                d.proto.as_str(),
+                d.ports.0,
+                d.ports.1,
+                d.guest,
+                if d.localhost { " and localhost" } else { "" },
+                via(&self.dev, "from"),
+            )?;
         }
         for rule in &self.nat {
             match rule {

@@ -525,6 +525,16 @@ impl Service {
                 after.ports.insert(number, Port::new(record));
             }
         }
+        // Ports of a network with port forwards reflect frames, so a guest reaches its
+        // own forward (see Netlink::set_hairpin).
+        let hairpin = state.live.as_deref().is_some_and(crate::helper::lifecycle::forwards_ports);
+        for link in links.iter().filter(|l| bridge_index.is_some() && l.controller == bridge_index) {
+            if link.port_hairpin != hairpin
+                && let Err(e) = self.datapath.netlink.set_hairpin(link.index, &link.name, hairpin).await
+            {
+                warn!(network = %state.name(), "{e}");
+            }
+        }
         for port in after.ports.values_mut() {
             let link = links.iter().find(|l| l.name == port.record.interface);
             port.plugged = link.is_some_and(|l| bridge_index.is_some() && l.controller == bridge_index);

@@ -68,8 +68,9 @@ impl Service {
         let command = Command::from_number(request.command).ok_or_else(|| {
             invalid(format!("unknown update command {} (1 modify, 2 delete, 3 add-last, 4 add-first)", request.command))
         })?;
-        let section = Section::from_number(request.section)
-            .ok_or_else(|| invalid(format!("unknown update section {} (1 to 12)", request.section)))?;
+        let section = Section::from_number(request.section).ok_or_else(|| {
+            invalid(format!("unknown update section {} (1 to 12, or 100 for port-forward)", request.section))
+        })?;
         if request.xml.len() > MAX_FRAGMENT_BYTES {
             return Err(invalid(format!(
                 "the update XML is {} bytes; a section's XML has at most {MAX_FRAGMENT_BYTES}",
@@ -106,12 +107,17 @@ impl Service {
             if let Some(network) = &new_config {
                 self.store.save_definition(network).map_err(storage)?;
             }
+            let live_changed = new_live.is_some();
             let after = NetState {
                 config: new_config.or(before.config.clone()),
                 live: new_live.or(before.live.clone()),
                 ..before.clone()
             };
             slot.set_state(after.clone());
+            if live_changed && section == Section::PortForward {
+                // Hairpin mode of the ports follows whether the network forwards ports.
+                self.update_ports(slot).await;
+            }
             self.bus.properties_changed(slot, &before.properties(), &after.properties()).await;
             self.bus.network_event(slot, NetworkEvent::Updated).await;
             Ok(())

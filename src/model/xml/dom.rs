@@ -48,6 +48,8 @@ pub struct Element {
     pub offset: usize,
     /// Source bytes between the start and end tag (empty for `<x/>`).
     pub inner: Range<usize>,
+    /// Byte offset just after the element's end tag (after `/>` for `<x/>`).
+    pub end: usize,
 }
 
 impl Element {
@@ -136,6 +138,7 @@ pub fn parse(source: &str) -> Result<Document<'_>, Problem> {
                 };
                 b.close_scope();
                 element.inner.end = before;
+                element.end = after;
                 b.attach(element, before)?;
             }
             Event::Text(text) => b.text(&text.xml10_content(), before)?,
@@ -299,6 +302,7 @@ impl Builder<'_> {
             text: String::new(),
             offset: before,
             inner: after..after,
+            end: after,
         })
     }
 

@@ -261,7 +261,7 @@ impl Reader<'_> {
         let uuid = self
             .text_child(el, "", "uuid")
             .and_then(|text| Uuid::parse_xml(text.trim()).map_err(|why| self.report("uuid", why)).ok());
-        let metadata = self.single(el, "", "metadata").map(|m| {
+        let whole_metadata = self.single(el, "", "metadata").map(|m| {
             let content = self.doc.inner_source(m);
             // Bindings from <network> travel along when the content uses them and
             // <metadata> does not bind the prefix itself: each prefix once.
@@ -272,6 +272,17 @@ impl Reader<'_> {
             });
             Metadata { namespaces: inherited.chain(&m.namespaces).cloned().collect(), content: content.to_owned() }
         });
+        // virtnet's own element becomes typed fields; the rest stays verbatim.
+        let (extension, metadata) = match whole_metadata {
+            Some(whole) => {
+                let (extension, left, problems) = crate::model::extension::split(whole);
+                for problem in problems {
+                    self.problems.push(problem);
+                }
+                (extension, left)
+            }
+            None => (Default::default(), None),
+        };
         let forward = self.single(el, "", "forward").and_then(|f| self.forward(f, "forward"));
         let bridge = self.single(el, "", "bridge").map(|b| self.bridge(b, "bridge")).unwrap_or_default();
         let mtu = self.single(el, "", "mtu").and_then(|m| {
@@ -317,6 +328,8 @@ impl Reader<'_> {
             title: self.text_child(el, "", "title"),
             description: self.text_child(el, "", "description"),
             metadata,
+            attach: extension.attach,
+            port_forwards: extension.port_forwards,
             ipv6: self.yes_no(el, "", "ipv6").unwrap_or(false),
             trust_guest_rx_filters: self.yes_no(el, "", "trustGuestRxFilters"),
             connections: self.attr(el, "", "connections"),

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::read::DNSMASQ_NAMESPACE;
 use crate::model::dns::{Dns, Domain};
+use crate::model::extension::{self, Extension};
 use crate::model::forward::Forward;
 use crate::model::ip::{Dhcp, IpDef, Route};
 use crate::model::network::{Metadata, Network};
@@ -133,7 +134,7 @@ fn network(net: &Network) -> Node {
         .child_opt(net.uuid.map(|u| Node::text("uuid", &u.hyphenated().to_string())))
         .child_opt(net.title.as_deref().map(|t| Node::text("title", t)))
         .child_opt(net.description.as_deref().map(|d| Node::text("description", d)))
-        .child_opt(net.metadata.as_ref().map(metadata))
+        .child_opt(metadata(net))
         .child_opt(net.forward.as_ref().map(forward))
         .child_opt(bridge(net))
         .child_opt(net.mtu.map(|size| Node::new("mtu").attr("size", size)))
@@ -154,13 +155,26 @@ fn network(net: &Network) -> Node {
     root
 }
 
-fn metadata(m: &Metadata) -> Node {
-    let mut node = Node { raw: Some(m.content.clone()), ..Node::new("metadata") };
-    for (prefix, uri) in &m.namespaces {
+/// `<metadata>`: virtnet's element first (when it has anything to say), then other
+/// applications' content as it was read.
+fn metadata(net: &Network) -> Option<Node> {
+    let extension = Extension { attach: net.attach.clone(), port_forwards: net.port_forwards.clone() };
+    let others = net.metadata.as_ref();
+    let raw = match (extension.is_empty(), others) {
+        (true, None) => return None,
+        (true, Some(m)) => m.content.clone(),
+        (false, others) => {
+            let rest = others.map(|m| m.content.trim()).filter(|c| !c.is_empty());
+            let rest = rest.map(|c| format!("    {c}\n")).unwrap_or_default();
+            format!("\n{}{rest}  ", extension::render(&extension, 2))
+        }
+    };
+    let mut node = Node { raw: Some(raw), ..Node::new("metadata") };
+    for (prefix, uri) in others.map(|m: &Metadata| m.namespaces.as_slice()).unwrap_or_default() {
         let name = if prefix.is_empty() { "xmlns".to_owned() } else { format!("xmlns:{prefix}") };
         node = node.attr(name, uri);
     }
-    node
+    Some(node)
 }
 
 fn forward(f: &Forward) -> Node {

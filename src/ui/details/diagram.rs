@@ -17,6 +17,10 @@ pub struct Diagram {
     pub subnet: String,
     pub guests: Vec<String>,
     pub active: bool,
+    /// Port forwards, for screen readers ("2222/tcp → 192.168.122.10:22")...
+    pub forwards: Vec<String>,
+    /// ... and as drawn on the uplink's side, short ("2222/tcp → 22").
+    pub forward_labels: Vec<String>,
 }
 
 impl Diagram {
@@ -28,15 +32,23 @@ impl Diagram {
             }
             None => gettext("not connected to the outside"),
         };
-        gettext("Switch {bridge} ({subnet}), {uplink}, {count} guests plugged in")
+        let text = gettext("Switch {bridge} ({subnet}), {uplink}, {count} guests plugged in")
             .replace("{bridge}", &self.bridge)
             .replace("{subnet}", &self.subnet)
             .replace("{uplink}", &uplink)
-            .replace("{count}", &self.guests.len().to_string())
+            .replace("{count}", &self.guests.len().to_string());
+        if self.forwards.is_empty() {
+            return text;
+        }
+        gettext("{description}; ports forwarded: {forwards}")
+            .replace("{description}", &text)
+            .replace("{forwards}", &self.forwards.join(", "))
     }
 }
 
 const MAX_GUESTS: usize = 4;
+/// Forwards listed in the uplink's box; more are counted.
+const MAX_FORWARDS: usize = 3;
 
 fn rounded(cr: &cairo::Context, x: f64, y: f64, w: f64, h: f64, r: f64) {
     use std::f64::consts::PI;
@@ -130,7 +142,15 @@ pub fn draw(diagram: &Diagram, widget: &gtk::DrawingArea, cr: &cairo::Context, w
         Some(uplink) => (gettext("Outside"), uplink.clone()),
         None => (gettext("No uplink"), gettext("isolated")),
     };
-    let uplink_w = node_width(cr, &uplink_title, &[&uplink_line]).min(column - 12.0);
+    // The forwards come in from the outside: listed in the uplink's box.
+    let mut uplink_lines: Vec<String> = vec![uplink_line];
+    let forwards = &diagram.forward_labels;
+    uplink_lines.extend(forwards.iter().take(MAX_FORWARDS).cloned());
+    if forwards.len() > MAX_FORWARDS {
+        uplink_lines.push(gettext("and {count} more").replace("{count}", &(forwards.len() - MAX_FORWARDS).to_string()));
+    }
+    let uplink_lines: Vec<&str> = uplink_lines.iter().map(String::as_str).collect();
+    let uplink_w = node_width(cr, &uplink_title, &uplink_lines).min(column - 12.0);
     let uplink_x = margin + uplink_w / 2.0;
     let subnets: Vec<&str> = diagram.subnet.split(", ").filter(|s| !s.is_empty()).collect();
     let switch_w = node_width(cr, &diagram.bridge, &subnets).max(120.0).min(column + 20.0);
@@ -151,7 +171,7 @@ pub fn draw(diagram: &Diagram, widget: &gtk::DrawingArea, cr: &cairo::Context, w
             label(cr, &diagram.mode, (from + to) / 2.0, mid - 8.0, 11.0, to - from - 8.0);
         }
     }
-    node(cr, &fg, (uplink_x, mid), uplink_w, &uplink_title, &[&uplink_line], false);
+    node(cr, &fg, (uplink_x, mid), uplink_w, &uplink_title, &uplink_lines, false);
     node(cr, &fg, (switch_x, mid), switch_w, &diagram.bridge, &subnets, diagram.active);
 
     let shown: Vec<&String> = diagram.guests.iter().take(MAX_GUESTS).collect();

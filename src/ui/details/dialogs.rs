@@ -154,6 +154,32 @@ pub fn confirm_delete(
     dialog.present();
 }
 
+/// Before a port forward to a guest whose address is a dynamic lease: offers to reserve
+/// it, so that the forward keeps reaching the guest when its lease ends.
+pub fn offer_reservation(
+    parent: &impl IsA<gtk::Widget>,
+    lease: &crate::dbus::DhcpLease,
+    sender: relm4::Sender<DetailsInput>,
+) {
+    let name = if lease.hostname.is_empty() { lease.mac.clone() } else { texts::shown_text(&lease.hostname) };
+    let dialog = dialog(
+        parent,
+        &gettext("Reserve {address} for {guest}?").replace("{address}", &lease.address).replace("{guest}", &name),
+        &gettext(
+            "A port forward reaches an address. Reserved as a static host, the address stays this guest's; otherwise another guest may get it when this one's lease ends.",
+        ),
+    );
+    dialog.add_responses(&[("later", &gettext("_Not Now")), ("reserve", &gettext("_Reserve"))]);
+    dialog.set_response_appearance("reserve", adw::ResponseAppearance::Suggested);
+    dialog.set_default_response(Some("reserve"));
+    dialog.set_close_response("later");
+    let lease = lease.clone();
+    dialog.connect_response(None, move |_, response| {
+        sender.emit(DetailsInput::ForwardToAnswered(lease.clone(), response == "reserve"));
+    });
+    dialog.present();
+}
+
 pub fn show_error(parent: &impl IsA<gtk::Widget>, heading: &str, body: &str) {
     let dialog = dialog(parent, heading, body);
     dialog.add_response("close", &gettext("_Close"));

@@ -26,8 +26,9 @@ impl LeasesSection {
     }
 
     /// Shows the leases; `active` says whether the network runs at all; `reserved` are
-    /// the addresses that are static hosts already (the others get "Reserve").
-    pub fn show(&mut self, leases: &[DhcpLease], active: bool, reserved: &[std::net::IpAddr]) {
+    /// the addresses that are static hosts already (the others get "Reserve");
+    /// `forwards` whether the network can forward ports to its guests (NAT).
+    pub fn show(&mut self, leases: &[DhcpLease], active: bool, reserved: &[std::net::IpAddr], forwards: bool) {
         for row in self.rows.drain(..) {
             self.group.remove(&row);
         }
@@ -45,6 +46,19 @@ impl LeasesSection {
                 gtk::Label::builder().label(format!("{}/{}", lease.address, lease.prefix)).selectable(true).build();
             row.add_suffix(&address);
             let is_reserved = lease.address.parse().is_ok_and(|ip| reserved.contains(&ip));
+            if forwards {
+                let forward = gtk::Button::builder()
+                    .icon_name("network-transmit-receive-symbolic")
+                    .tooltip_text(gettext("Forward a port of this computer to this guest"))
+                    .valign(gtk::Align::Center)
+                    .css_classes(["flat"])
+                    .build();
+                a11y::set_label(&forward, &gettext("Forward a port to {guest}").replace("{guest}", &name));
+                let sender = self.sender.clone();
+                let (lease, reserved) = (lease.clone(), is_reserved);
+                forward.connect_clicked(move |_| sender.emit(DetailsInput::ForwardTo(lease.clone(), reserved)));
+                row.add_suffix(&forward);
+            }
             if is_reserved {
                 row.add_suffix(
                     &gtk::Label::builder()

@@ -32,6 +32,7 @@ use crate::ui::client::{Client, PortInfo};
 use crate::ui::edit::{EditSession, Field};
 use crate::ui::form::address::AddressSection;
 use crate::ui::form::dns::DnsSection;
+use crate::ui::form::forwards::ForwardsSection;
 use crate::ui::form::{self, FormEdit, FormSender, Outcome};
 use crate::ui::texts::{self, Action};
 
@@ -56,6 +57,7 @@ pub struct Details {
     ipv4: AddressSection,
     ipv6: AddressSection,
     dns: DnsSection,
+    forwards: ForwardsSection,
     lease_list: LeasesSection,
     port_list: PortsSection,
     xml: XmlPage,
@@ -100,6 +102,10 @@ pub enum DetailsInput {
     Discard,
     /// "Reserve this address" on a lease row: its address becomes a static host, live.
     Reserve(DhcpLease),
+    /// "Forward a port" on a lease row (whether its address is reserved already).
+    ForwardTo(DhcpLease, bool),
+    /// The reservation offered with a forward was answered: start the forward.
+    ForwardToAnswered(DhcpLease, bool),
     /// The answer about unapplied changes when another network was picked.
     LeaveAnswered(dialogs::Leave, Option<NetworkSummary>),
 }
@@ -292,6 +298,7 @@ impl Component for Details {
         let ipv4 = AddressSection::new(Family::Ipv4, &form, false);
         let ipv6 = AddressSection::new(Family::Ipv6, &form, false);
         let dns = DnsSection::new(&form);
+        let forwards = ForwardsSection::new(&form);
         let lease_list = LeasesSection::new(&input);
         let port_list = PortsSection::new();
         let xml = {
@@ -314,9 +321,16 @@ impl Component for Details {
         picture.add(&other_problems);
 
         let page = adw::PreferencesPage::new();
-        for group in
-            [&picture, &overview.group, &ipv4.group, &ipv6.group, &dns.group, &port_list.group, &lease_list.group]
-        {
+        for group in [
+            &picture,
+            &overview.group,
+            &ipv4.group,
+            &ipv6.group,
+            &dns.group,
+            &forwards.group,
+            &port_list.group,
+            &lease_list.group,
+        ] {
             page.add(group);
         }
         let view_stack = adw::ViewStack::new();
@@ -339,6 +353,7 @@ impl Component for Details {
             ipv4,
             ipv6,
             dns,
+            forwards,
             lease_list,
             port_list,
             xml,
@@ -455,6 +470,17 @@ impl Component for Details {
             }
             DetailsInput::Apply => self.apply(&sender),
             DetailsInput::Reserve(lease) => self.reserve(lease, &sender),
+            DetailsInput::ForwardTo(lease, true) => self.forwards.forward_to(&lease.address),
+            // A forward points at an address: offer to keep it the guest's for good.
+            DetailsInput::ForwardTo(lease, false) => {
+                dialogs::offer_reservation(root, &lease, sender.input_sender().clone());
+            }
+            DetailsInput::ForwardToAnswered(lease, reserve) => {
+                self.forwards.forward_to(&lease.address);
+                if reserve {
+                    self.reserve(lease, &sender);
+                }
+            }
             DetailsInput::Discard => {
                 if let Some(session) = &mut self.session {
                     let original = session.original().clone();
@@ -671,6 +697,8 @@ impl Details {
             Outcome::RecordChecked(check) => return self.dns.record_checked(&check),
             Outcome::HostAdded(family, result) => self.section(family).hosts.added(result),
             Outcome::RecordAdded(result) => self.dns.records.added(result),
+            Outcome::ForwardChecked(check) => return self.forwards.forward_checked(&check),
+            Outcome::ForwardAdded(result) => self.forwards.forwards.added(result),
         }
         self.after_form_edit();
     }
@@ -688,6 +716,7 @@ impl Details {
             self.ipv4.refresh(session);
             self.ipv6.refresh(session);
             self.dns.refresh(session);
+            self.forwards.refresh(session);
         });
         self.xml.load(&session.xml());
         self.show_problems();
@@ -703,6 +732,7 @@ impl Details {
             self.ipv4.load(session);
             self.ipv6.load(session);
             self.dns.load(session);
+            self.forwards.refresh(session);
         });
         if !session.is_dirty() {
             self.xml.load(&session.xml());
@@ -746,7 +776,8 @@ impl Details {
             .filter_map(|ip| ip.dhcp.as_ref())
             .flat_map(|d| d.hosts.iter().filter_map(|h| h.ip))
             .collect();
-        self.lease_list.show(&self.leases, active, &reserved);
+        let forwards = self.session.as_ref().is_some_and(EditSession::forwards_ports);
+        self.lease_list.show(&self.leases, active, &reserved, forwards);
         let bridge = self.summary.as_ref().map(|s| s.bridge.clone()).unwrap_or_default();
         self.port_list.show(&self.ports, &bridge, active);
         self.update_diagram();
@@ -787,6 +818,24 @@ impl Details {
             subnet: texts::subnets(network),
             guests,
             active: summary.active,
+            forwards: network
+                .port_forwards
+                .iter()
+                .map(|f| {
+                    gettext("{host} → {guest}").replace("{host}", &f.host_side()).replace("{guest}", &f.guest_side())
+                })
+                .collect(),
+            forward_labels: network
+                .port_forwards
+                .iter()
+                .map(|f| {
+                    let to = match f.to_end() {
+                        Some(end) if end != f.to => format!("{}-{end}", f.to),
+                        _ => f.to.to_string(),
+                    };
+                    gettext("{host} → {guest}").replace("{host}", &f.host_side()).replace("{guest}", &to)
+                })
+                .collect(),
         };
         a11y::set_label(&self.diagram_area, &diagram.description());
         *self.diagram.borrow_mut() = diagram;

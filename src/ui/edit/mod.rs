@@ -12,6 +12,7 @@
 //! that led there.
 
 mod follow;
+pub mod forwards;
 pub mod pending;
 pub mod words;
 

@@ -43,6 +43,7 @@ pub fn restart_fields(live: &Network, saved: &Network) -> Vec<String> {
     let (before, after) = (live.dns.as_ref(), saved.dns.as_ref());
     differs(before.map(|d| &d.forwarders) != after.map(|d| &d.forwarders), Field::Forwarders.short_label());
     differs(records(before) != records(after), gettext("DNS records"));
+    differs(live.port_forwards != saved.port_forwards, gettext("Port Forwarding"));
     if fields.is_empty() && live != saved {
         fields.push(gettext("other settings"));
     }

@@ -120,6 +120,11 @@ pub fn problem_in_words(label: &str, problem: &Problem) -> String {
         Code::TooSmall { min } => {
             fill(gettext("{field} is too small; the smallest is {min}")).replace("{min}", &min.to_string())
         }
+        Code::TooLarge { max } => {
+            fill(gettext("{field} is too large; the largest is {max}")).replace("{max}", &max.to_string())
+        }
+        Code::NeedsNat => gettext("Only NAT networks forward ports; guests of other networks are reached directly"),
+        Code::PortTaken { .. } => fill(gettext("{field} is already forwarded to another guest")),
         Code::Syntax(fault) => fault_in_words(label, fault),
         Code::Unreadable => fill(gettext("{field} cannot be read as a value of its kind")),
         Code::Missing => fill(gettext("Enter the {field}")),

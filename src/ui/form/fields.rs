@@ -212,6 +212,20 @@ impl RecordList {
         list
     }
 
+    /// Opens the list with some of the add form's inputs filled in (`(input, text)`),
+    /// and the keyboard in input `focus`.
+    pub fn prefill(&self, values: &[(usize, &str)], focus: usize) {
+        self.expander.set_expanded(true);
+        for (index, text) in values {
+            if let Some(input) = self.inputs.get(*index) {
+                input.row.set_text(text);
+            }
+        }
+        if let Some(input) = self.inputs.get(focus) {
+            input.row.grab_focus();
+        }
+    }
+
     /// What the expander says while the list is empty (instead of "None").
     pub fn set_empty_subtitle(&mut self, text: &str) {
         self.empty = text.to_owned();

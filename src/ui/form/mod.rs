@@ -7,6 +7,7 @@
 pub mod address;
 pub mod dns;
 pub mod fields;
+pub mod forwards;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -32,6 +33,10 @@ pub enum FormEdit {
     RecordTyped(Vec<String>),
     AddRecord(Vec<String>),
     RemoveRecord(usize),
+    /// The port-forward form as typed (protocol, host ports, guest address, guest ports).
+    ForwardTyped(Vec<String>),
+    AddForward(Vec<String>),
+    RemoveForward(usize),
 }
 
 /// Hands the sections' edits to their owner, and nothing while the sections are being
@@ -75,6 +80,8 @@ pub enum Outcome {
     /// A host or record was added (or refused, with the first problem).
     HostAdded(Family, Result<(), String>),
     RecordAdded(Result<(), String>),
+    ForwardChecked(RowCheck),
+    ForwardAdded(Result<(), String>),
 }
 
 /// Applies a section's edit to the session. (The wizard's switch for a whole family
@@ -108,6 +115,9 @@ pub fn apply(session: &mut EditSession, edit: FormEdit) -> Outcome {
             return Outcome::RecordAdded(session.add_dns_host(&value(&values, 0), &value(&values, 1)));
         }
         FormEdit::RemoveRecord(index) => session.remove_dns_name(index),
+        FormEdit::ForwardTyped(values) => return Outcome::ForwardChecked(session.check_forward(&values)),
+        FormEdit::AddForward(values) => return Outcome::ForwardAdded(session.add_forward(&values)),
+        FormEdit::RemoveForward(index) => session.remove_forward(index),
     }
     Outcome::Changed
 }

@@ -233,6 +233,8 @@ impl Component for Wizard {
                 Outcome::RecordChecked(check) => return self.dns_page.dns.record_checked(&check),
                 Outcome::HostAdded(family, result) => self.addresses_page.section(family).hosts.added(result),
                 Outcome::RecordAdded(result) => self.dns_page.dns.records.added(result),
+                Outcome::ForwardChecked(check) => return self.dns_page.forwards.forward_checked(&check),
+                Outcome::ForwardAdded(result) => self.dns_page.forwards.forwards.added(result),
             },
             WizardInput::Xml(text) => self.new.set_xml(&text),
             WizardInput::Next if self.creating || !self.new.page_is_valid(self.page) => {}

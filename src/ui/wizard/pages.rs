@@ -20,6 +20,7 @@ use crate::ui::form::FormSender;
 use crate::ui::form::address::AddressSection;
 use crate::ui::form::dns::DnsSection;
 use crate::ui::form::fields::{CheckedEntry, switch_row};
+use crate::ui::form::forwards::ForwardsSection;
 use crate::ui::new_network::{Mode, NewNetwork, Page};
 
 /// Sends the user's edits to the wizard, and nothing while the pages are being filled
@@ -317,6 +318,8 @@ impl AddressesPage {
 pub struct DnsPage {
     pub root: adw::PreferencesPage,
     pub dns: DnsSection,
+    /// Port forwarding, on NAT networks: a guest's service reachable from the start.
+    pub forwards: ForwardsSection,
     problems: gtk::Label,
 }
 
@@ -327,7 +330,9 @@ impl DnsPage {
         let problems = problems_label();
         dns.group.add(&problems);
         root.add(&dns.group);
-        DnsPage { root, dns, problems }
+        let forwards = ForwardsSection::new(&input.form);
+        root.add(&forwards.group);
+        DnsPage { root, dns, forwards, problems }
     }
 
     /// Fills the page as it comes into view.
@@ -338,6 +343,7 @@ impl DnsPage {
 
     pub fn refresh(&mut self, new: &NewNetwork) {
         self.dns.refresh(new.session());
+        self.forwards.refresh(new.session());
         show_problems(&self.problems, &new.other_problems(Page::Dns));
     }
 

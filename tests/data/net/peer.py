@@ -7,6 +7,11 @@
     peer.py hold HOST PORT       open one connection and keep it: for each line on
                                  stdin, send it and print the echo ("broken" once the
                                  connection is gone)
+    peer.py udp-echo PORT        answer every UDP datagram on PORT with the same bytes
+                                 and the sender's address, until killed
+    peer.py udp-ask HOST PORT WORD
+                                 send WORD in a UDP datagram, print the answer (2 s),
+                                 or "nothing"
     peer.py probe HOST PORT SECONDS INTERVAL
                                  try to connect every INTERVAL seconds (each with that
                                  timeout) for SECONDS; print how many attempts
@@ -107,6 +112,30 @@ def probe(host, port, seconds, interval):
     return 0
 
 
+def udp_echo(port):
+    server = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    server.bind(("::", port))
+    print("listening", flush=True)
+    while True:
+        data, addr = server.recvfrom(2048)
+        host = addr[0][len("::ffff:"):] if addr[0].startswith("::ffff:") else addr[0]
+        server.sendto(data + b" from " + host.encode(), addr)
+
+
+def udp_ask(host, port, word):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(2)
+        client.sendto(word.encode(), (host, port))
+        try:
+            data, _ = client.recvfrom(2048)
+        except socket.timeout:
+            print("nothing")
+            return 1
+        print(data.decode())
+        return 0
+
+
 def connect(host, port):
     try:
         with socket.create_connection((host, port), timeout=2):
@@ -126,6 +155,10 @@ if __name__ == "__main__":
         sys.exit(echo(int(sys.argv[2])))
     if sys.argv[1] == "hold":
         sys.exit(hold(sys.argv[2], int(sys.argv[3])))
+    if sys.argv[1] == "udp-echo":
+        sys.exit(udp_echo(int(sys.argv[2])))
+    if sys.argv[1] == "udp-ask":
+        sys.exit(udp_ask(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
     if sys.argv[1] == "probe":
         sys.exit(probe(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])))
     sys.exit(connect(sys.argv[2], int(sys.argv[3])))
