@@ -25,6 +25,19 @@ const NAT: &str = "<network><name>pf</name><forward mode='nat'/><bridge name='vn
   <ip address='10.140.0.1' prefix='24'><dhcp><range start='10.140.0.100' end='10.140.0.150'/>
   <host mac='52:54:00:50:00:10' name='web' ip='10.140.0.10'/></dhcp></ip></network>";
 
+/// The hairpin mode of each port of the bridge, from `bridge -d link`.
+fn hairpin_modes(sandbox: &Sandbox, bridge: &str) -> Vec<bool> {
+    let out = sandbox.netns_exec(&["bridge", "-j", "-d", "link", "show"]);
+    let ports: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    ports
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["master"] == bridge)
+        .map(|p| p["hairpin"].as_bool().unwrap())
+        .collect()
+}
+
 fn dnsmasq_pid(sandbox: &Sandbox) -> u32 {
     std::fs::read_to_string(sandbox.path("run/pf.pid")).unwrap().trim().parse().unwrap()
 }
@@ -149,6 +162,15 @@ async fn forwards_carry_real_traffic(backend: &str) {
         outside.ns.udp_ask(&uplink, 5353, "again").is_some_and(|a| a.starts_with("again from"))
     });
     assert!(outside.ns.connect(&uplink, 7070));
+
+    // The ports reflect frames (a guest reaching its own forward) while the network has
+    // forwards; once the last goes, no longer.
+    assert_eq!(hairpin_modes(&sandbox, "vnpf"), [true, true]);
+    for (proto, port) in [("udp", "5353"), ("tcp", "7070")] {
+        let (ok, _, err) = virtnet(&sandbox, &["net-forward-delete", "pf", proto, port]);
+        assert!(ok, "{err}");
+    }
+    assert_eq!(hairpin_modes(&sandbox, "vnpf"), [false, false]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -114,6 +114,10 @@ fn read_extension(network: &Element, problems: &mut Vec<Problem>) -> Extension {
     }
     let mut forwards = 0usize;
     for child in &network.children {
+        // Beyond the problems listed, reading on would only make more to drop.
+        if problems.len() > limits::MAX_PROBLEMS {
+            break;
+        }
         match child.name.as_str() {
             "attach" if ours(child) => {
                 if extension.attach.is_some() {

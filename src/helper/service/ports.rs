@@ -19,7 +19,7 @@ use crate::helper::auth::{Action, Caller};
 use crate::helper::lifecycle::bridge_name;
 use crate::helper::netlink::{LinkInfoSummary, PortPlug};
 use crate::helper::ports::{Port, PortKind, PortRecord, PortTable};
-use crate::helper::registry::Slot;
+use crate::helper::registry::{NetState, Slot};
 use crate::helper::tap::{self, TapSpec};
 use crate::model::{MacAddr, Network, syntax};
 
@@ -526,14 +526,10 @@ impl Service {
             }
         }
         // Ports of a network with port forwards reflect frames, so a guest reaches its
-        // own forward (see Netlink::set_hairpin).
-        let hairpin = state.live.as_deref().is_some_and(crate::helper::lifecycle::forwards_ports);
-        for link in links.iter().filter(|l| bridge_index.is_some() && l.controller == bridge_index) {
-            if link.port_hairpin != hairpin
-                && let Err(e) = self.datapath.netlink.set_hairpin(link.index, &link.name, hairpin).await
-            {
-                warn!(network = %state.name(), "{e}");
-            }
+        // own forward (see Netlink::set_hairpin); other networks' ports are left as they
+        // are (turned off again only when a network's last forward goes).
+        if state.live.as_deref().is_some_and(crate::helper::lifecycle::forwards_ports) {
+            self.set_hairpin(&state, links, bridge_index, true).await;
         }
         for port in after.ports.values_mut() {
             let link = links.iter().find(|l| l.name == port.record.interface);
@@ -574,6 +570,40 @@ impl Service {
                 Some(old) if old != port => self.bus.port_properties_changed(slot, old, port).await,
                 Some(_) => {}
             }
+        }
+    }
+}
+
+impl Service {
+    /// Sets hairpin mode on every port of the bridge (`bridge_index`) where it differs.
+    async fn set_hairpin(&self, state: &NetState, links: &[LinkInfoSummary], bridge_index: Option<u32>, on: bool) {
+        for link in links.iter().filter(|l| bridge_index.is_some() && l.controller == bridge_index) {
+            if link.port_hairpin != on
+                && let Err(e) = self.datapath.netlink.set_hairpin(link.index, &link.name, on).await
+            {
+                warn!(network = %state.name(), "{e}");
+            }
+        }
+    }
+
+    /// After a live change of the port forwards: the ports reflect frames while the
+    /// network has forwards, and no longer once its last one went.
+    pub async fn hairpin_after_forwards_change(self: &Arc<Self>, slot: &Arc<Slot>, had_forwards: bool) {
+        let state = slot.state();
+        let has_forwards = state.live.as_deref().is_some_and(crate::helper::lifecycle::forwards_ports);
+        if has_forwards {
+            return self.update_ports(slot).await;
+        }
+        if !had_forwards {
+            return;
+        }
+        let Some(bridge) = state.live.as_deref().and_then(|n| bridge_name(n).ok()) else { return };
+        match self.host_ports().await {
+            Ok(host) => {
+                let bridge_index = host.links.iter().find(|l| l.name == bridge).map(|l| l.index);
+                self.set_hairpin(&state, &host.links, bridge_index, false).await;
+            }
+            Err(e) => warn!(network = %state.name(), "cannot read the ports: {e}"),
         }
     }
 }

@@ -115,8 +115,8 @@ impl Service {
             };
             slot.set_state(after.clone());
             if live_changed && section == Section::PortForward {
-                // Hairpin mode of the ports follows whether the network forwards ports.
-                self.update_ports(slot).await;
+                let had = before.live.as_deref().is_some_and(crate::helper::lifecycle::forwards_ports);
+                self.hairpin_after_forwards_change(slot, had).await;
             }
             self.bus.properties_changed(slot, &before.properties(), &after.properties()).await;
             self.bus.network_event(slot, NetworkEvent::Updated).await;

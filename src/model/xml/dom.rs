@@ -189,6 +189,22 @@ pub fn parse(source: &str) -> Result<Document<'_>, Problem> {
     }
 }
 
+/// XML 1.0's `Name` production: what element and attribute names are made of (other
+/// parsers refuse a document with any other name, so none may be read, and kept).
+fn is_xml_name(name: &str) -> bool {
+    let start = |c: char| {
+        matches!(c, ':' | 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
+            | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
+            | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
+            | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
+    };
+    let rest = |c: char| {
+        start(c) || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+    };
+    let mut chars = name.chars();
+    chars.next().is_some_and(start) && chars.all(rest)
+}
+
 /// Characters XML 1.0 allows in a document (its `Char` production).
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -230,6 +246,9 @@ impl Builder<'_> {
                 ));
             }
             let name = attr.key.as_ref().to_owned();
+            if !is_xml_name(&name) {
+                return Err(self.syntax_error(before, &format!("'{name}' is not a valid attribute name")));
+            }
             if !written.insert(name.clone()) {
                 return Err(self.syntax_error(before, &format!("attribute {name} is given twice")));
             }
@@ -275,6 +294,9 @@ impl Builder<'_> {
         }
 
         let qname = start.name().as_ref().to_owned();
+        if !is_xml_name(&qname) {
+            return Err(self.syntax_error(before, &format!("'{qname}' is not a valid element name")));
+        }
         let (prefix, local) = match qname.split_once(':') {
             Some((p, l)) => (p, l),
             None => ("", qname.as_str()),
@@ -387,6 +409,15 @@ mod tests {
         assert_eq!(options.namespace.as_deref(), Some("http://example.org/d"));
         assert_eq!(options.children[0].attr("value"), Some("x < y"));
         assert_eq!(doc.inner_source(options), "<d:option value='x &lt; y'/>");
+    }
+
+    #[test]
+    fn refuses_names_other_parsers_refuse() {
+        for bad in ["<network ¡a='1'/>", "<network><¡x/></network>", "<network 1a='x'/>"] {
+            let problem = parse(bad).unwrap_err();
+            assert!(problem.message.contains("is not a valid"), "{bad}: {}", problem.message);
+        }
+        assert!(parse("<network><app:x xmlns:app='urn:a' app:é.b-1='x'/></network>").is_ok());
     }
 
     #[test]
