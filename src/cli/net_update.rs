@@ -18,7 +18,8 @@ pub struct Args {
     /// add (add-last), add-first, delete or modify.
     #[arg(value_name = "COMMAND")]
     command: String,
-    /// ip-dhcp-host, ip-dhcp-range, dns-host, dns-txt, dns-srv, forward-interface or portgroup.
+    /// ip-dhcp-host, ip-dhcp-range, dns-host, dns-txt, dns-srv, forward-interface, portgroup or
+    /// port-forward.
     #[arg(value_name = "SECTION")]
     section: String,
     /// The section's XML element, or a file holding it.
@@ -48,7 +49,7 @@ pub async fn run(cx: &Context, args: &Args) -> CliResult<()> {
     })?;
     let section = Section::from_word(&args.section).ok_or_else(|| {
         CliError::new(
-            gettext("unknown section '{section}'; use ip-dhcp-host, ip-dhcp-range, dns-host, dns-txt, dns-srv, forward-interface or portgroup")
+            gettext("unknown section '{section}'; use ip-dhcp-host, ip-dhcp-range, dns-host, dns-txt, dns-srv, forward-interface, portgroup or port-forward")
                 .replace("{section}", &args.section),
         )
     })?;

@@ -356,24 +356,7 @@ pub fn render(extension: &Extension, depth: usize) -> String {
         }
     }
     for forward in &extension.port_forwards {
-        let _ = write!(out, "{}<{PREFIX}:portForward proto='{}'", indent(depth + 1), forward.protocol);
-        if let Some(address) = forward.address {
-            let _ = write!(out, " address='{address}'");
-        }
-        let _ = write!(out, " guest='{}'", forward.guest);
-        if forward.localhost {
-            out.push_str(" localhost='yes'");
-        }
-        out.push_str(">\n");
-        let _ = write!(out, "{}<{PREFIX}:range start='{}'", indent(depth + 2), forward.start);
-        if forward.end != forward.start {
-            let _ = write!(out, " end='{}'", forward.end);
-        }
-        if forward.to != forward.start {
-            let _ = write!(out, " to='{}'", forward.to);
-        }
-        out.push_str("/>\n");
-        let _ = writeln!(out, "{}</{PREFIX}:portForward>", indent(depth + 1));
+        write_forward(&mut out, forward, &format!("{PREFIX}:"), (&indent(depth + 1), &indent(depth + 2)), "\n");
     }
     let _ = writeln!(out, "{}</{PREFIX}:network>", indent(depth));
     out
@@ -384,17 +367,33 @@ fn escape(value: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// One port forward as an update fragment (`net-update ... port-forward`): the
-/// element without a namespace, as `virtnet net-forward-add` sends it.
+/// element without a namespace, on one line, as `virtnet net-forward-add` sends it.
 pub fn fragment(forward: &PortForward) -> String {
-    let extension = Extension { attach: None, port_forwards: vec![forward.clone()] };
-    let rendered = render(&extension, 0);
-    // Only the <portForward> element, without the prefix.
-    rendered
-        .lines()
-        .filter(|l| l.starts_with("  "))
-        .map(|l| l.trim().replace(&format!("{PREFIX}:"), ""))
-        .collect::<Vec<_>>()
-        .join("")
+    let mut out = String::new();
+    write_forward(&mut out, forward, "", ("", ""), "");
+    out
+}
+
+/// `<portForward ...><range .../></portForward>` with element names prefixed by
+/// `prefix`, the two elements indented by `indent` and each line ended by `newline`.
+fn write_forward(out: &mut String, forward: &PortForward, prefix: &str, indent: (&str, &str), newline: &str) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{}<{prefix}portForward proto='{}'", indent.0, forward.protocol);
+    if let Some(address) = forward.address {
+        let _ = write!(out, " address='{address}'");
+    }
+    let _ = write!(out, " guest='{}'", forward.guest);
+    if forward.localhost {
+        out.push_str(" localhost='yes'");
+    }
+    let _ = write!(out, ">{newline}{}<{prefix}range start='{}'", indent.1, forward.start);
+    if forward.end != forward.start {
+        let _ = write!(out, " end='{}'", forward.end);
+    }
+    if forward.to != forward.start {
+        let _ = write!(out, " to='{}'", forward.to);
+    }
+    let _ = write!(out, "/>{newline}{}</{prefix}portForward>{newline}", indent.0);
 }
 
 #[cfg(test)]
