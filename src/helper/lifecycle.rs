@@ -65,15 +65,10 @@ pub fn forwarding_families(network: &Network) -> Vec<Family> {
     }
 }
 
-/// Whether the network has port forwards (only NAT networks can).
-pub fn forwards_ports(network: &Network) -> bool {
-    network.mode() == NetworkMode::Forward(ForwardMode::Nat) && !network.port_forwards.is_empty()
-}
-
 /// Whether a port forward is reachable at 127.0.0.1: the kernel routes packets from
 /// loopback addresses out of the bridge only with `route_localnet` on it.
 fn wants_localnet(network: &Network) -> bool {
-    forwards_ports(network) && network.port_forwards.iter().any(|f| f.localhost)
+    network.forwards_ports() && network.port_forwards.iter().any(|f| f.localhost)
 }
 
 fn subnets(network: &Network) -> Vec<IpNetwork> {

@@ -138,6 +138,19 @@ pub fn forward_from_ports(
     Ok(PortForward { protocol, address: None, guest, start, end, to, localhost: false })
 }
 
+impl Network {
+    /// Whether the network can have port forwards: only NAT networks' guests are out of
+    /// reach from outside (routed guests are reachable at their own address).
+    pub fn can_forward_ports(&self) -> bool {
+        self.mode() == NetworkMode::Forward(ForwardMode::Nat)
+    }
+
+    /// Whether the network has port forwards in effect.
+    pub fn forwards_ports(&self) -> bool {
+        self.can_forward_ports() && !self.port_forwards.is_empty()
+    }
+}
+
 /// The problems of the network's port forwards.
 pub fn check(net: &Network) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -145,7 +158,7 @@ pub fn check(net: &Network) -> Vec<Problem> {
         return problems;
     }
     let mode = net.mode();
-    if mode != NetworkMode::Forward(ForwardMode::Nat) {
+    if !net.can_forward_ports() {
         let why = match mode {
             NetworkMode::Forward(ForwardMode::Route | ForwardMode::Open) => {
                 "its guests are reachable at their own addresses"

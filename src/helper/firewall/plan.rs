@@ -208,7 +208,7 @@ pub fn plan(network: &Network) -> Option<Plan> {
     }
     plan.forward.push(ForwardRule::RejectIn);
     plan.forward.push(ForwardRule::RejectOut);
-    if mode == NetworkMode::Forward(ForwardMode::Nat) {
+    if network.can_forward_ports() {
         plan.dnat = network.port_forwards.iter().flat_map(|f| dnat_of(f, &subnets)).collect();
         plan.own_addresses = network.ips.iter().filter_map(|ip| ip.address).collect();
         plan.dev = dev;

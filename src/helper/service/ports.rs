@@ -528,7 +528,7 @@ impl Service {
         // Ports of a network with port forwards reflect frames, so a guest reaches its
         // own forward (see Netlink::set_hairpin); other networks' ports are left as they
         // are (turned off again only when a network's last forward goes).
-        if state.live.as_deref().is_some_and(crate::helper::lifecycle::forwards_ports) {
+        if state.live.as_deref().is_some_and(Network::forwards_ports) {
             self.set_hairpin(&state, links, bridge_index, true).await;
         }
         for port in after.ports.values_mut() {
@@ -590,7 +590,7 @@ impl Service {
     /// network has forwards, and no longer once its last one went.
     pub async fn hairpin_after_forwards_change(self: &Arc<Self>, slot: &Arc<Slot>, had_forwards: bool) {
         let state = slot.state();
-        let has_forwards = state.live.as_deref().is_some_and(crate::helper::lifecycle::forwards_ports);
+        let has_forwards = state.live.as_deref().is_some_and(Network::forwards_ports);
         if has_forwards {
             return self.update_ports(slot).await;
         }

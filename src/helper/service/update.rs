@@ -115,7 +115,7 @@ impl Service {
             };
             slot.set_state(after.clone());
             if live_changed && section == Section::PortForward {
-                let had = before.live.as_deref().is_some_and(crate::helper::lifecycle::forwards_ports);
+                let had = before.live.as_deref().is_some_and(crate::model::Network::forwards_ports);
                 self.hairpin_after_forwards_change(slot, had).await;
             }
             self.bus.properties_changed(slot, &before.properties(), &after.properties()).await;

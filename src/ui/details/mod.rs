@@ -776,7 +776,7 @@ impl Details {
             .filter_map(|ip| ip.dhcp.as_ref())
             .flat_map(|d| d.hosts.iter().filter_map(|h| h.ip))
             .collect();
-        let forwards = self.session.as_ref().is_some_and(EditSession::forwards_ports);
+        let forwards = self.session.as_ref().is_some_and(EditSession::can_forward_ports);
         self.lease_list.show(&self.leases, active, &reserved, forwards);
         let bridge = self.summary.as_ref().map(|s| s.bridge.clone()).unwrap_or_default();
         self.port_list.show(&self.ports, &bridge, active);

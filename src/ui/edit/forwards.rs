@@ -29,8 +29,8 @@ fn input_of(problem: &Problem) -> usize {
 
 impl EditSession {
     /// Whether the network can have port forwards (only NAT networks can).
-    pub fn forwards_ports(&self) -> bool {
-        self.edited.mode() == crate::model::NetworkMode::Forward(crate::model::ForwardMode::Nat)
+    pub fn can_forward_ports(&self) -> bool {
+        self.edited.can_forward_ports()
     }
 
     pub fn check_forward(&self, values: &[String]) -> RowCheck {

@@ -41,7 +41,7 @@ impl ForwardsSection {
 
     /// Shows the session's forwards (the section only on NAT networks).
     pub fn refresh(&mut self, session: &EditSession) {
-        self.group.set_visible(session.forwards_ports() || !session.edited().port_forwards.is_empty());
+        self.group.set_visible(session.can_forward_ports() || !session.edited().port_forwards.is_empty());
         let problems = session.forward_problems();
         let records: Vec<Record> = session
             .edited()
