@@ -34,7 +34,7 @@ struct Args {
     /// The socket to pass the tap's descriptor over (qemu gives it).
     #[arg(long = "fd", value_name = "N")]
     fd: i32,
-    /// The D-Bus address of virtnetd's bus (default: the system bus).
+    /// Where virtnetd is: a D-Bus address (default: this computer's system bus).
     #[arg(short = 'c', long = "connect", env = "VIRTNET_CONNECT", value_name = "ADDRESS")]
     connect: Option<String>,
 }
@@ -72,6 +72,7 @@ pub fn main() -> ExitCode {
 /// Asks virtnetd for a tap on the network whose bridge is `args.bridge`.
 async fn open_tap(args: &Args) -> CliResult<OwnedFd> {
     let session = Session::connect(args.connect.as_deref()).await?;
+    session.require_local("OpenPort")?;
     let paths = session.manager.list_networks(0).await.map_err(|e| CliError::from(HelperError::from(e)))?;
     let mut inactive = None;
     for path in paths {

@@ -43,8 +43,8 @@ use session::{CliResult, Session};
     propagate_version = true
 )]
 pub struct Cli {
-    /// The D-Bus address of virtnetd's bus (default: the system bus).
-    #[arg(short = 'c', long = "connect", global = true, env = "VIRTNET_CONNECT", value_name = "ADDRESS")]
+    /// Where virtnetd is: ssh://[USER@]HOST[:PORT] for another host's, or a D-Bus address (default: this computer's system bus).
+    #[arg(short = 'c', long = "connect", global = true, env = "VIRTNET_CONNECT", value_name = "URI")]
     connect: Option<String>,
     /// Quiet: no confirmations, only what was asked for.
     #[arg(short, long, global = true)]

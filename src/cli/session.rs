@@ -2,10 +2,12 @@
 //! `error: ...` lines on stderr (exit 1), with what to do for the common ones.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use zbus::proxy::CacheProperties;
 use zbus::{Connection, OwnedObjectPath};
 
+use crate::dbus::connect::{ConnectError, Link, Target};
 use crate::dbus::proxy::{ManagerProxy, NetworkProxy};
 use crate::dbus::{ErrorKind, HelperError};
 use crate::i18n::gettext;
@@ -42,22 +44,47 @@ impl fmt::Display for CliError {
     }
 }
 
+/// The host of the connection, when it is remote: set once, by [`Session::connect`].
+/// The CLI makes one connection per run, and the hints of every failed call depend on
+/// it (polkit cannot ask for a password over ssh), so it is kept here rather than
+/// threaded through every error conversion.
+static REMOTE_HOST: OnceLock<String> = OnceLock::new();
+
 /// What a failed call means for the person typing the command.
 impl From<HelperError> for CliError {
     fn from(e: HelperError) -> Self {
         let lines: Vec<String> = e.message.lines().map(str::to_owned).collect();
         match e.kind {
-            ErrorKind::AccessDenied => CliError::with_hint(
-                lines,
-                &gettext(
-                    "run the command as root, or as a user polkit allows to manage virtual networks (io.github.virtnet.manage)",
+            ErrorKind::AccessDenied => match REMOTE_HOST.get() {
+                Some(host) => CliError::with_hint(
+                    lines,
+                    &gettext(
+                        "over ssh no polkit agent can ask for a password: connect as root (ssh://root@{host}), or allow your user on {host} with a polkit rule (README: Remote hosts)",
+                    )
+                    .replace("{host}", host),
                 ),
-            ),
+                None => CliError::with_hint(
+                    lines,
+                    &gettext(
+                        "run the command as root, or as a user polkit allows to manage virtual networks (io.github.virtnet.manage)",
+                    ),
+                ),
+            },
             ErrorKind::NotFound => {
                 CliError::with_hint(lines, &gettext("see the networks there are with 'virtnet net-list --all'"))
             }
+            ErrorKind::UnknownMethod => CliError::with_hint(
+                lines,
+                &gettext("virtnetd there has another version than this virtnet; install the same version on both sides"),
+            ),
             _ => CliError { lines, hint: None },
         }
+    }
+}
+
+impl From<ConnectError> for CliError {
+    fn from(e: ConnectError) -> Self {
+        CliError { lines: vec![e.to_string()], hint: e.hint() }
     }
 }
 
@@ -67,49 +94,45 @@ pub type CliResult<T> = Result<T, CliError>;
 pub struct Session {
     pub conn: Connection,
     pub manager: ManagerProxy<'static>,
-}
-
-fn unreachable(address: Option<&str>, e: impl fmt::Display) -> CliError {
-    let bus =
-        address.map_or_else(|| gettext("the system bus"), |a| gettext("the bus {address}").replace("{address}", a));
-    CliError::with_hint(
-        vec![
-            gettext("cannot reach virtnetd (is it running?) on {bus}: {why}")
-                .replace("{bus}", &bus)
-                .replace("{why}", &e.to_string()),
-        ],
-        &gettext("start it with 'systemctl start virtnetd', or point -c/--connect or VIRTNET_CONNECT at its bus"),
-    )
+    pub target: Target,
+    /// Keeps the ssh process of a remote connection running.
+    _link: Link,
 }
 
 impl Session {
-    /// Connects to `address` (a D-Bus address) or the system bus, and checks that
-    /// virtnetd is there.
-    pub async fn connect(address: Option<&str>) -> CliResult<Session> {
-        let builder = match address {
-            Some(a) => zbus::connection::Builder::address(a),
-            None => zbus::connection::Builder::system(),
-        };
-        let conn = builder.build().await.map_err(|e| unreachable(address, e))?;
+    /// Connects to `connect` (`-c`: a D-Bus address, `ssh://[USER@]HOST[:PORT]`, or the
+    /// system bus when `None`), and checks that virtnetd is there.
+    pub async fn connect(connect: Option<&str>) -> CliResult<Session> {
+        let target = Target::parse(connect).map_err(CliError::new)?;
+        if let Target::Ssh(ssh) = &target {
+            let _ = REMOTE_HOST.set(ssh.host.clone());
+        }
+        let link = crate::dbus::connect::connect(&target, true).await?;
+        let conn = link.conn.clone();
         let manager = ManagerProxy::builder(&conn)
             .cache_properties(CacheProperties::No)
             .build()
             .await
-            .map_err(|e| unreachable(address, e))?;
-        // A lookup that cannot succeed tells whether the helper answers at all.
-        let dbus = zbus::fdo::DBusProxy::builder(&conn)
-            .cache_properties(CacheProperties::No)
-            .build()
-            .await
-            .map_err(|e| unreachable(address, e))?;
-        let name = zbus::names::BusName::try_from(crate::dbus::BUS_NAME).map_err(|e| unreachable(address, e))?;
-        let present = dbus.name_has_owner(name.clone()).await.unwrap_or(false);
-        let activatable =
-            dbus.list_activatable_names().await.unwrap_or_default().iter().any(|n| n.as_str() == crate::dbus::BUS_NAME);
-        if !present && !activatable {
-            return Err(unreachable(address, "io.github.virtnet.Helper1 is not on that bus"));
+            .map_err(|e| CliError::from(HelperError::from(e)))?;
+        Ok(Session { conn, manager, target, _link: link })
+    }
+
+    /// Refuses calls that pass a file descriptor when the connection is remote: a
+    /// descriptor cannot travel over ssh.
+    pub fn require_local(&self, what: &str) -> CliResult<()> {
+        match &self.target {
+            Target::Ssh(ssh) => Err(CliError::with_hint(
+                vec![
+                    gettext(
+                        "{what} passes a file descriptor, which works only on this computer, not over ssh to {host}",
+                    )
+                    .replace("{what}", what)
+                    .replace("{host}", &ssh.host),
+                ],
+                &gettext("run it on that host, or plug a VM in by a port's name ('virtnet net-port-create')"),
+            )),
+            _ => Ok(()),
         }
-        Ok(Session { conn, manager })
     }
 
     pub async fn network_at(&self, path: OwnedObjectPath) -> CliResult<NetworkProxy<'static>> {

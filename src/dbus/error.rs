@@ -58,6 +58,9 @@ error_kinds! {
     NotSupported => "io.github.virtnet.Helper1.Error.NotSupported",
     /// The caller asked too often in a short time (host facts); try again shortly.
     LimitsExceeded => "org.freedesktop.DBus.Error.LimitsExceeded",
+    /// The helper does not know the method: it has another version of the API than
+    /// the client (seen by clients only).
+    UnknownMethod => "org.freedesktop.DBus.Error.UnknownMethod",
     /// Anything else, including D-Bus failures seen by a client.
     Failed => "io.github.virtnet.Helper1.Error.Failed",
 }

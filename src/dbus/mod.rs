@@ -3,6 +3,8 @@
 //! this module so they cannot drift apart; `data/dbus/` holds the same API as
 //! introspection XML, and a test checks the live helper against it.
 
+#[cfg(any(feature = "cli", feature = "gui"))]
+pub mod connect;
 pub mod error;
 pub mod names;
 pub mod proxy;

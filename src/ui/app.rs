@@ -12,10 +12,11 @@ use relm4::gtk;
 use relm4::gtk::{gio, glib};
 use relm4::prelude::*;
 
+use crate::dbus::connect::Target;
 use crate::dbus::summary::NetworkSummary;
 use crate::model::Network;
 use crate::ui::APP_ID;
-use crate::ui::client::{self, Client, ClientEvent};
+use crate::ui::client::{self, Client, ClientEvent, Unreachable};
 use crate::ui::details::{Details, DetailsInput, DetailsOutput};
 use crate::ui::frame_log::FrameLog;
 use crate::ui::network_list::{NetworkList, NetworkListInput, NetworkListOutput, NetworkRow};
@@ -24,15 +25,15 @@ use crate::ui::texts;
 use crate::ui::wizard::{Wizard, WizardInit, WizardOutput};
 
 pub struct AppInit {
-    /// virtnetd's bus (`--connect`); the system bus when `None`.
-    pub address: Option<String>,
+    /// Where virtnetd is (`--connect`).
+    pub target: Target,
 }
 
 /// Whether the helper can be reached.
 #[derive(Debug, PartialEq, Eq)]
 enum Link {
     Connecting,
-    Unreachable(String),
+    Unreachable(Unreachable),
     Ready,
 }
 
@@ -230,7 +231,7 @@ impl Component for App {
         crate::ui::a11y::set_label(&widgets.new_button, &gettext("New Network"));
 
         let events = sender.input_sender().clone();
-        relm4::spawn(client::follow(init.address, move |event| events.emit(AppInput::Helper(event))));
+        relm4::spawn(client::follow(init.target, move |event| events.emit(AppInput::Helper(event))));
         ComponentParts { model, widgets }
     }
 
@@ -511,15 +512,21 @@ fn apply_changes(summary: &mut NetworkSummary, changed: &HashMap<String, zbus::O
 }
 
 fn unreachable_text(link: &Link) -> String {
-    let why = match link {
-        Link::Unreachable(reason) => reason.as_str(),
-        _ => "",
-    };
-    gettext(
-        "The virtual network service is not running or cannot be reached ({why}). Start it with “sudo systemctl start virtnetd”. This window connects by itself as soon as it is there.",
-    )
+    let Link::Unreachable(unreachable) = link else { return String::new() };
+    let hint = unreachable.hint.clone().unwrap_or_default();
+    let text = gettext("{why}. {hint}. This window connects by itself as soon as it can.")
+        .replace("{why}", &unreachable.why)
+        .replace("{hint}", capitalized(&hint).trim_end_matches('.'))
+        .replace(". . ", ". ");
     // A status page's description is markup: the reason comes from elsewhere.
-    .replace("{why}", &glib::markup_escape_text(why))
+    glib::markup_escape_text(&capitalized(&text)).to_string()
+}
+
+/// The sentence with its first letter in capitals (the messages start lower-case, as
+/// command-line errors do).
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// The header's menu button; `primary`: the one F10 opens.

@@ -12,6 +12,7 @@ use zbus::message::Type as MessageType;
 use zbus::proxy::CacheProperties;
 use zbus::{Connection, MatchRule, MessageStream, OwnedObjectPath, OwnedVariant};
 
+use crate::dbus::connect::{ConnectError, Link, Target};
 use crate::dbus::proxy::{ManagerProxy, NetworkProxy, PortProxy};
 use crate::dbus::summary::{NetworkSummary, all_networks};
 use crate::dbus::{
@@ -24,7 +25,7 @@ pub enum ClientEvent {
     /// Connected (again): every network, and a client for calls.
     Connected(Client, Vec<NetworkSummary>),
     /// The helper is not reachable (why, in words).
-    Disconnected(String),
+    Disconnected(Unreachable),
     Added(NetworkSummary),
     Removed(String),
     /// Some properties of a network changed (name → new value).
@@ -198,33 +199,92 @@ pub struct WizardFacts {
     pub used: Vec<crate::dbus::UsedSubnet>,
 }
 
-/// Connects to `address` (or the system bus), follows the helper for as long as the
-/// window lives, and hands every event to `emit`. Never returns.
-pub async fn follow(address: Option<String>, emit: impl Fn(ClientEvent)) {
+/// Why the window cannot show a host's networks, and what to do about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreachable {
+    pub why: String,
+    pub hint: Option<String>,
+    /// The host refused the login (another user or key would help), rather than being
+    /// away.
+    pub authentication: bool,
+}
+
+impl From<ConnectError> for Unreachable {
+    fn from(e: ConnectError) -> Self {
+        Unreachable { why: e.to_string(), hint: e.hint(), authentication: e.is_authentication() }
+    }
+}
+
+/// Connects to `target`, follows the helper for as long as the window lives, and hands
+/// every event to `emit`. Never returns: a lost connection is opened again, at once
+/// for a bus of this computer, after a growing pause (up to 30 s) for a remote host.
+pub async fn follow(target: Target, emit: impl Fn(ClientEvent)) {
+    let mut pause = Duration::from_millis(500);
     loop {
-        let reason = match follow_once(address.as_deref(), &emit).await {
-            Ok(()) => "virtnetd stopped".to_owned(),
-            Err(e) => e.to_string(),
-        };
-        emit(ClientEvent::Disconnected(reason));
-        // The helper may be restarting: look again soon.
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        let error = follow_link(&target, &emit).await;
+        emit(ClientEvent::Disconnected(Unreachable::from(error)));
+        tokio::time::sleep(pause).await;
+        if target.is_remote() {
+            pause = (pause * 2).min(Duration::from_secs(30));
+        }
     }
 }
 
-async fn connection(address: Option<&str>) -> zbus::Result<Connection> {
-    match address {
-        Some(a) => zbus::connection::Builder::address(a).build().await,
-        None => zbus::connection::Builder::system().build().await,
+/// One connection's life: while the helper is away, waits on the same connection for it
+/// to come back; while it is there, a snapshot and then its signals. Returns why the
+/// connection itself ended.
+async fn follow_link(target: &Target, emit: &impl Fn(ClientEvent)) -> ConnectError {
+    let mut link = match crate::dbus::connect::open(target, false).await {
+        Ok(link) => link,
+        Err(e) => return e,
+    };
+    let lost = |link: &mut Link, e: zbus::Error| {
+        link.transport_error(target)
+            .unwrap_or_else(|| ConnectError::NoBus { where_: target.describe(), why: e.to_string() })
+    };
+    let conn = link.conn.clone();
+    let dbus = match DBusProxy::builder(&conn).cache_properties(CacheProperties::No).build().await {
+        Ok(dbus) => dbus,
+        Err(e) => return lost(&mut link, e),
+    };
+    // The helper's comings and goings, heard before anything is looked at.
+    let mut owner = match dbus.receive_name_owner_changed_with_args(&[(0, BUS_NAME)]).await {
+        Ok(owner) => owner,
+        Err(e) => return lost(&mut link, e),
+    };
+    loop {
+        match crate::dbus::connect::find_helper(&mut link, target).await {
+            Ok(()) => {
+                if let Err(e) = follow_helper(&conn, &mut owner, emit).await {
+                    return lost(&mut link, e);
+                }
+                // The helper stopped: say so, and wait for it on this connection.
+                emit(ClientEvent::Disconnected(Unreachable::from(ConnectError::NoHelper {
+                    where_: target.describe(),
+                })));
+            }
+            Err(e @ (ConnectError::NoHelper { .. } | ConnectError::VersionMismatch { .. })) => {
+                emit(ClientEvent::Disconnected(Unreachable::from(e)));
+                if owner.next().await.is_none() {
+                    return link.transport_error(target).unwrap_or_else(|| ConnectError::NoBus {
+                        where_: target.describe(),
+                        why: "the connection closed".to_owned(),
+                    });
+                }
+            }
+            Err(e) => return e,
+        }
     }
 }
 
-/// One connection's life: snapshot, then signals until the helper goes away.
-async fn follow_once(address: Option<&str>, emit: &impl Fn(ClientEvent)) -> zbus::Result<()> {
-    let conn = connection(address).await?;
-    let dbus = DBusProxy::builder(&conn).cache_properties(CacheProperties::No).build().await?;
-    // Signals first, the snapshot after, so no change falls between the two.
-    let mut owner = dbus.receive_name_owner_changed_with_args(&[(0, BUS_NAME)]).await?;
+/// Follows a helper that is there: snapshot, then signals until it goes away (`Ok`) or
+/// the connection breaks (`Err`).
+async fn follow_helper(
+    conn: &Connection,
+    owner: &mut zbus::fdo::NameOwnerChangedStream,
+    emit: &impl Fn(ClientEvent),
+) -> zbus::Result<()> {
+    let conn = conn.clone();
     let properties = MatchRule::builder()
         .msg_type(MessageType::Signal)
         .sender(BUS_NAME)
@@ -260,11 +320,6 @@ async fn follow_once(address: Option<&str>, emit: &impl Fn(ClientEvent)) -> zbus
     let manager = ManagerProxy::builder(&conn).cache_properties(CacheProperties::No).build().await?;
     let mut events = manager.receive_network_event().await?;
 
-    let has_owner = dbus.name_has_owner(BUS_NAME.try_into()?).await?;
-    let activatable = dbus.list_activatable_names().await?.iter().any(|n| n.as_str() == BUS_NAME);
-    if !has_owner && !activatable {
-        return Err(zbus::Error::Failure("virtnetd is not running".to_owned()));
-    }
     let snapshot = all_networks(&conn).await?;
     emit(ClientEvent::Connected(Client { conn: conn.clone(), manager }, snapshot));
 
@@ -328,7 +383,8 @@ async fn follow_once(address: Option<&str>, emit: &impl Fn(ClientEvent)) -> zbus
                     emit(ClientEvent::Event(args.network().to_string(), args.event().to_owned()));
                 }
             }
-            else => return Ok(()),
+            // Every stream ended: the connection is gone.
+            else => return Err(zbus::Error::Failure("the connection closed".to_owned())),
         }
     }
 }

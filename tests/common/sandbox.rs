@@ -13,6 +13,10 @@ use virtnet::dbus::proxy::{ManagerProxy, NetworkProxy};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// Where a sandbox that serves ssh is reached (through its [`Sandbox::ssh_program`]).
+#[allow(dead_code)]
+pub const SSH_TARGET: &str = "ssh://root@127.0.0.1";
+
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
     pub env: HashMap<String, String>,
@@ -187,6 +191,40 @@ impl Sandbox {
         let out = Command::new(env!("CARGO_BIN_EXE_virtnet")).args(["-c", self.address()]).args(args).output().unwrap();
         assert!(out.status.success(), "virtnet {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Lets this sandbox play a remote host: sshd in its namespace, reached with the
+    /// client [`Sandbox::ssh_program`] at [`SSH_TARGET`] (`virtnet-sandbox ssh`).
+    #[allow(dead_code)] // only the remote tests play a remote host
+    pub fn serve_ssh(&mut self) {
+        let out = run_script(&["ssh", self.dir.path().to_str().unwrap()], false, None, "", None, &[]);
+        assert!(out.status.success(), "sshd did not start: {}", String::from_utf8_lossy(&out.stderr));
+        self.reload_env();
+    }
+
+    /// The ssh client that reaches this sandbox's sshd (for `VIRTNET_SSH`).
+    #[allow(dead_code)]
+    pub fn ssh_program(&self) -> &str {
+        &self.env["SANDBOX_SSH"]
+    }
+
+    /// What sshd logged: who logged in with which key.
+    #[allow(dead_code)]
+    pub fn sshd_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
+    }
+
+    /// `virtnet -c ssh://root@127.0.0.1 ARGS` against this sandbox, with `env` added.
+    #[allow(dead_code)]
+    pub fn virtnet_over_ssh(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_virtnet"))
+            .args(["-c", SSH_TARGET])
+            .args(args)
+            .env("VIRTNET_SSH", self.ssh_program())
+            .env_remove("VIRTNET_CONNECT")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
     }
 
     /// The bridge of a network, as `virtnet net-info` tells it.
