@@ -11,32 +11,14 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::gui::{Binaries, run_driver};
+use common::gui::{Binaries, compile_schema, run_driver};
 use common::sandbox::Sandbox;
-
-/// The application id the binary was built with (meson's development profile sets it).
-const APP_ID: &str = match option_env!("VIRTNET_APP_ID") {
-    Some(id) => id,
-    None => "io.github.virtnet.Manager",
-};
 
 const LAB: &str = "<network><name>lab</name><forward mode='nat'/><ip address='192.168.150.1' prefix='24'/></network>";
 
 fn run(command: &mut Command) {
     let out = command.output().unwrap();
     assert!(out.status.success(), "{command:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// Compiles the schema as installed (placeholders filled) into `dir`.
-fn compile_schema(source: &Path, dir: &Path) {
-    std::fs::create_dir_all(dir).unwrap();
-    let path = format!("/{}/", APP_ID.replace('.', "/"));
-    let schema = std::fs::read_to_string(source.join("data/io.github.virtnet.Manager.gschema.xml.in"))
-        .unwrap()
-        .replace("@APP_ID@", APP_ID)
-        .replace("@SCHEMA_PATH@", &path);
-    std::fs::write(dir.join(format!("{APP_ID}.gschema.xml")), schema).unwrap();
-    run(Command::new("glib-compile-schemas").args(["--strict"]).arg(dir));
 }
 
 #[test]
@@ -48,7 +30,7 @@ fn the_window_speaks_german_and_remembers_its_size_and_network() {
 
     let source = Path::new(env!("CARGO_MANIFEST_DIR"));
     let schemas = sandbox.path("schemas");
-    compile_schema(source, &schemas);
+    compile_schema(&schemas);
     let catalog_dir = sandbox.path("locale/de/LC_MESSAGES");
     std::fs::create_dir_all(&catalog_dir).unwrap();
     run(Command::new("msgfmt")

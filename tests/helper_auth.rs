@@ -130,3 +130,30 @@ async fn under_polkit_auth_polkit_decides_about_the_caller() {
     assert!(out.status.success(), "{}\n{}", stderr(&out), sandbox.log());
     assert!(sandbox.network(&conn, "lab").await.active().await.unwrap());
 }
+
+/// The example rule the README offers for remote use lets its group manage networks
+/// without a prompt, and nobody else. (The test machine has no group "virtnet": the
+/// rule is tried for the group of the user "daemon", its only change.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_group_rule_lets_its_group_manage_networks() {
+    let rule =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/polkit/50-virtnet-group.rules.example"))
+            .unwrap();
+    assert_eq!(rule.matches("isInGroup(\"virtnet\")").count(), 1, "{rule}");
+    let sandbox = Sandbox::start_with(true, |dir| {
+        std::fs::create_dir_all(dir.join("polkit-rules")).unwrap();
+        std::fs::write(dir.join("polkit-rules/50-virtnet-group.rules"), rule.replace("\"virtnet\"", "\"daemon\""))
+            .unwrap();
+    });
+    let conn = sandbox.connect().await;
+    let manager = sandbox.manager(&conn).await;
+    let path = manager.define_xml(&isolated("lab", 63)).await.unwrap().to_string();
+
+    let out = call_as(&sandbox, NOBODY, &path, "io.github.virtnet.Helper1.Network.Start", &[]);
+    assert!(stderr(&out).contains("AccessDenied"), "a user outside the group is refused: {}", stderr(&out));
+    assert!(!sandbox.network(&conn, "lab").await.active().await.unwrap());
+
+    let out = call_as(&sandbox, DAEMON, &path, "io.github.virtnet.Helper1.Network.Start", &[]);
+    assert!(out.status.success(), "{}\n{}", stderr(&out), sandbox.log());
+    assert!(sandbox.network(&conn, "lab").await.active().await.unwrap());
+}

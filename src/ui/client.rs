@@ -1,7 +1,11 @@
-//! The window's link to virtnetd: one connection, a mirror of every network kept up to
-//! date from ObjectManager, PropertiesChanged and NetworkEvent signals (never polling),
-//! reconnecting by itself when the helper goes away and comes back; and the calls the
-//! window makes, which let polkit ask for a password.
+//! The window's links to virtnetd: one connection per host, each a mirror of every
+//! network there kept up to date from ObjectManager, PropertiesChanged and NetworkEvent
+//! signals (never polling), reconnecting by itself when the helper or the host goes away
+//! and comes back; and the calls the window makes, which let polkit ask for a password.
+//!
+//! The rest of the window names a network by its *key*, `HOST:OBJECTPATH` (see
+//! [`network_key`]): two hosts may well hold networks with the same UUID, hence the same
+//! object path. Events leave this module with keys, and a host's [`Client`] takes keys.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -19,7 +23,21 @@ use crate::dbus::{
     BUS_NAME, DhcpLease, HelperError, NETWORK_INTERFACE, NO_OWNER, PORT_INTERFACE, ROOT_PATH, xml_flags,
 };
 
-/// What the window hears from the helper.
+/// A connection of the window, numbered from 0 (the first, usually this computer).
+pub type HostId = u32;
+
+/// The key of a network: its host and its object path there.
+pub fn network_key(host: HostId, path: &str) -> String {
+    format!("{host}:{path}")
+}
+
+/// The host and object path of a network key.
+pub fn split_key(key: &str) -> Option<(HostId, &str)> {
+    let (host, path) = key.split_once(':')?;
+    Some((host.parse().ok()?, path))
+}
+
+/// What the window hears from the helper of one host (network keys, not paths).
 #[derive(Debug)]
 pub enum ClientEvent {
     /// Connected (again): every network, and a client for calls.
@@ -51,15 +69,48 @@ pub struct PortInfo {
     pub owner: Option<u32>,
 }
 
-/// Calls on the helper; cheap to clone.
+impl ClientEvent {
+    /// The event with the host's network keys in place of object paths.
+    fn keyed(self, host: HostId) -> ClientEvent {
+        let key = |path: String| network_key(host, &path);
+        let summary = |mut s: NetworkSummary| {
+            s.path = network_key(host, &s.path);
+            s
+        };
+        match self {
+            ClientEvent::Connected(client, networks) => {
+                ClientEvent::Connected(Client { host, ..client }, networks.into_iter().map(summary).collect())
+            }
+            ClientEvent::Disconnected(why) => ClientEvent::Disconnected(why),
+            ClientEvent::Added(s) => ClientEvent::Added(summary(s)),
+            ClientEvent::Removed(path) => ClientEvent::Removed(key(path)),
+            ClientEvent::Changed(path, changed) => ClientEvent::Changed(key(path), changed),
+            ClientEvent::Event(path, event) => ClientEvent::Event(key(path), event),
+            ClientEvent::LeasesChanged(path) => ClientEvent::LeasesChanged(key(path)),
+            ClientEvent::PortsChanged(path) => ClientEvent::PortsChanged(key(path)),
+        }
+    }
+}
+
+/// Calls on the helper of one host; cheap to clone. Networks are named by their keys.
 #[derive(Clone, Debug)]
 pub struct Client {
+    host: HostId,
     conn: Connection,
     manager: ManagerProxy<'static>,
 }
 
 impl Client {
-    async fn network(&self, path: &str) -> Result<NetworkProxy<'static>, HelperError> {
+    async fn network(&self, key: &str) -> Result<NetworkProxy<'static>, HelperError> {
+        let path = match split_key(key) {
+            Some((host, path)) if host == self.host => path,
+            _ => {
+                return Err(HelperError::new(
+                    crate::dbus::ErrorKind::NotFound,
+                    format!("{key} is not a network of this connection"),
+                ));
+            }
+        };
         Ok(NetworkProxy::builder(&self.conn)
             .path(path.to_owned())
             .cache_properties(CacheProperties::No)
@@ -102,8 +153,9 @@ impl Client {
         Ok(self.network(&path).await?.get_xml_desc(0).await?)
     }
 
+    /// Defines a network; its key.
     pub async fn define(&self, xml: String) -> Result<String, HelperError> {
-        Ok(self.manager.define_xml(&xml).await?.to_string())
+        Ok(network_key(self.host, self.manager.define_xml(&xml).await?.as_str()))
     }
 
     /// libvirt's net-update of one section (see `update_flags`), for DHCP sections of the
@@ -218,7 +270,8 @@ impl From<ConnectError> for Unreachable {
 /// Connects to `target`, follows the helper for as long as the window lives, and hands
 /// every event to `emit`. Never returns: a lost connection is opened again, at once
 /// for a bus of this computer, after a growing pause (up to 30 s) for a remote host.
-pub async fn follow(target: Target, emit: impl Fn(ClientEvent)) {
+pub async fn follow(host: HostId, target: Target, emit: impl Fn(ClientEvent)) {
+    let emit = move |event: ClientEvent| emit(event.keyed(host));
     let mut pause = Duration::from_millis(500);
     loop {
         let error = follow_link(&target, &emit).await;
@@ -321,7 +374,8 @@ async fn follow_helper(
     let mut events = manager.receive_network_event().await?;
 
     let snapshot = all_networks(&conn).await?;
-    emit(ClientEvent::Connected(Client { conn: conn.clone(), manager }, snapshot));
+    // The host is set as the event leaves this module.
+    emit(ClientEvent::Connected(Client { host: 0, conn: conn.clone(), manager }, snapshot));
 
     loop {
         tokio::select! {

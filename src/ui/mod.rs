@@ -15,6 +15,7 @@ mod details;
 mod edit;
 mod form;
 mod frame_log;
+mod hosts;
 mod network_list;
 mod new_network;
 mod settings;
@@ -35,26 +36,29 @@ const RESOURCE_BASE: &str = "/io/github/virtnet/Manager";
 #[derive(Parser, Debug)]
 #[command(name = "virtnet-manager", version, about = "Manage virtual networks for virtual machines")]
 struct Args {
-    /// Where virtnetd is: ssh://[USER@]HOST[:PORT] for another host's, or a D-Bus address (default: this computer's system bus).
+    /// Where virtnetd is: ssh://[USER@]HOST[:PORT] for another host's, or a D-Bus address (default: this computer's system bus). Given more than once, the window shows each.
     #[arg(short = 'c', long = "connect", env = "VIRTNET_CONNECT", value_name = "URI")]
-    connect: Option<String>,
+    connect: Vec<String>,
 }
 
 pub fn main() -> ExitCode {
     crate::i18n::setup();
     let args = Args::parse();
-    let target = match crate::dbus::connect::Target::parse(args.connect.as_deref()) {
-        Ok(target) => target,
-        Err(why) => {
-            eprintln!("virtnet-manager: {why}");
-            return ExitCode::from(2);
+    let mut targets = Vec::new();
+    for text in &args.connect {
+        match crate::dbus::connect::Target::parse(Some(text)) {
+            Ok(target) => targets.push(target),
+            Err(why) => {
+                eprintln!("virtnet-manager: {why}");
+                return ExitCode::from(2);
+            }
         }
-    };
+    }
     gio::resources_register_include!("virtnet.gresource").expect("the resources are compiled into the binary");
     glib::set_application_name(&gettextrs::gettext("Virtual Networks"));
     // libadwaita loads style.css and GTK the shortcuts window from the resource base.
     let app = adw::Application::builder().application_id(APP_ID).resource_base_path(RESOURCE_BASE).build();
     // GTK must not see our own arguments: they were handled above.
-    RelmApp::from_app(app).with_args(Vec::new()).run::<app::App>(app::AppInit { target });
+    RelmApp::from_app(app).with_args(Vec::new()).run::<app::App>(app::AppInit { targets });
     ExitCode::SUCCESS
 }

@@ -1,7 +1,9 @@
 //! The sidebar: every network, sorted by name, with its state, mode, guests and subnets,
 //! in a `gtk::ListView` (smooth with thousands of rows), filtered by a search entry.
 //! Enter in the search opens the first match, Enter on a row opens it; a network the
-//! filter hides is not left selected.
+//! filter hides is not left selected. With more than one connection, the networks are
+//! grouped under a row per host (its state), in the order the hosts were added, and the
+//! networks of a host that cannot be reached are greyed out.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -15,10 +17,20 @@ use relm4::typed_view::list::{RelmListItem, TypedListView};
 
 use crate::ui::a11y;
 
-/// One row.
+/// One row: a network, or the heading of a host's networks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NetworkRow {
+    /// The network's key, or the host's key for a heading.
     pub path: String,
+    /// The host's place among the connections: rows sort by it first.
+    pub rank: u32,
+    /// A host's heading (name and state), not a network.
+    pub heading: bool,
+    /// The host can be reached (a network of a host that cannot is greyed out; a
+    /// heading shows the warning color).
+    pub reachable: bool,
+    /// A network under its host's heading: set in from it.
+    pub indented: bool,
     pub name: String,
     pub active: bool,
     /// Running, but not as defined (the helper gave up on its dnsmasq, or another
@@ -38,7 +50,11 @@ impl PartialOrd for NetworkRow {
 
 impl Ord for NetworkRow {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.name.cmp(&other.name).then_with(|| self.path.cmp(&other.path))
+        self.rank
+            .cmp(&other.rank)
+            .then_with(|| other.heading.cmp(&self.heading))
+            .then_with(|| self.name.cmp(&other.name))
+            .then_with(|| self.path.cmp(&other.path))
     }
 }
 
@@ -100,15 +116,25 @@ impl RelmListItem for NetworkRow {
         (root, RowWidgets { state, title, subtitle, subnets })
     }
 
-    fn bind(&mut self, widgets: &mut Self::Widgets, _root: &mut Self::Root) {
+    fn bind(&mut self, widgets: &mut Self::Widgets, root: &mut Self::Root) {
+        root.set_sensitive(self.reachable || self.heading);
+        root.set_margin_start(if self.indented { 28 } else { 12 });
+        if self.heading {
+            widgets.title.add_css_class("heading");
+        } else {
+            widgets.title.remove_css_class("heading");
+        }
         widgets.title.set_label(&self.name);
         widgets.subtitle.set_label(&self.subtitle);
         widgets.subnets.set_label(&unbreakable_subnets(&self.subnets));
         widgets.subnets.set_visible(!self.subnets.is_empty());
-        let state = crate::ui::texts::state(self.active);
+        let state = if self.heading { self.subtitle.clone() } else { crate::ui::texts::state(self.active) };
         widgets.state.set_tooltip_text(Some(&state));
         a11y::set_label(&widgets.state, &state);
-        for (class, on) in [("active", self.active && !self.degraded), ("degraded", self.active && self.degraded)] {
+        for (class, on) in [
+            ("active", self.active && !self.degraded),
+            ("degraded", self.active && self.degraded || self.heading && !self.reachable),
+        ] {
             if on {
                 widgets.state.add_css_class(class);
             } else {
@@ -210,7 +236,8 @@ impl SimpleComponent for NetworkList {
         let text = Rc::clone(&filter);
         rows.add_filter(move |row: &NetworkRow| {
             let text = text.borrow();
-            text.is_empty() || row.name.to_lowercase().contains(&text.to_lowercase())
+            // A host's heading stays: the matches below it are its networks.
+            row.heading || text.is_empty() || row.name.to_lowercase().contains(&text.to_lowercase())
         });
         rows.selection_model.set_autoselect(false);
         rows.selection_model.set_can_unselect(true);
@@ -296,8 +323,10 @@ impl SimpleComponent for NetworkList {
                 }
             }
             NetworkListInput::OpenFirst => {
-                if self.rows.selection_model.n_items() > 0 {
-                    sender.input(NetworkListInput::Open(0));
+                let first = (0..self.rows.selection_model.n_items())
+                    .find(|&i| self.rows.get_visible(i).is_some_and(|row| !row.borrow().heading));
+                if let Some(first) = first {
+                    sender.input(NetworkListInput::Open(first));
                 }
             }
             NetworkListInput::Open(position) => {

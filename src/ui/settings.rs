@@ -1,5 +1,5 @@
 //! What the window remembers between runs (GSettings, schema `APP_ID`): its size, whether
-//! it was maximized, and the network last shown.
+//! it was maximized, the network last shown, and the remote connections added.
 //!
 //! The schema is installed with the app (data/*.gschema.xml.in). A build run from the
 //! source tree (`cargo run`) has none, and `gio::Settings::new` would abort on a missing
@@ -14,6 +14,7 @@ const WIDTH: &str = "window-width";
 const HEIGHT: &str = "window-height";
 const MAXIMIZED: &str = "window-maximized";
 const LAST_NETWORK: &str = "last-network";
+const CONNECTIONS: &str = "connections";
 
 /// The window's remembered state; does nothing when the schema is not installed.
 #[derive(Clone)]
@@ -65,6 +66,19 @@ impl WindowSettings {
         let Some(settings) = &self.settings else { return };
         if settings.set_string(LAST_NETWORK, name.unwrap_or_default()).is_err() {
             glib::g_warning!("virtnet-manager", "could not save the network shown (settings not writable)");
+        }
+    }
+
+    /// The remote connections added in the window: (`ssh://...`, connect at start).
+    pub fn connections(&self) -> Vec<(String, bool)> {
+        self.settings.as_ref().map(|settings| settings.get::<Vec<(String, bool)>>(CONNECTIONS)).unwrap_or_default()
+    }
+
+    /// Remembers the remote connections, as soon as one is added or removed.
+    pub fn set_connections(&self, connections: &[(String, bool)]) {
+        let Some(settings) = &self.settings else { return };
+        if settings.set(CONNECTIONS, connections.to_vec()).is_err() {
+            glib::g_warning!("virtnet-manager", "could not save the connections (settings not writable)");
         }
     }
 }

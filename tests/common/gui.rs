@@ -6,6 +6,28 @@ use std::process::Command;
 
 use super::sandbox::Sandbox;
 
+/// The application id the binary was built with (meson's development profile sets it).
+pub const APP_ID: &str = match option_env!("VIRTNET_APP_ID") {
+    Some(id) => id,
+    None => "io.github.virtnet.Manager",
+};
+
+/// Compiles the app's GSettings schema as installed (placeholders filled) into `dir`,
+/// for GSETTINGS_SCHEMA_DIR.
+#[allow(dead_code)] // only the drivers that check what the window remembers
+pub fn compile_schema(dir: &Path) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(dir).unwrap();
+    let path = format!("/{}/", APP_ID.replace('.', "/"));
+    let schema = std::fs::read_to_string(source.join("data/io.github.virtnet.Manager.gschema.xml.in"))
+        .unwrap()
+        .replace("@APP_ID@", APP_ID)
+        .replace("@SCHEMA_PATH@", &path);
+    std::fs::write(dir.join(format!("{APP_ID}.gschema.xml")), schema).unwrap();
+    let out = Command::new("glib-compile-schemas").args(["--strict"]).arg(dir).output().unwrap();
+    assert!(out.status.success(), "glib-compile-schemas: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// The binaries a driver starts and asks (`env!("CARGO_BIN_EXE_...")` of the test).
 pub struct Binaries {
     pub manager: &'static str,

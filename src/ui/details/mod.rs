@@ -11,6 +11,7 @@ pub(crate) mod ports;
 pub(crate) mod xml;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use gettextrs::gettext;
@@ -28,7 +29,7 @@ use crate::dbus::summary::NetworkSummary;
 use crate::dbus::{DhcpLease, HelperError, HostInterface};
 use crate::model::{Family, ForwardMode, Network};
 use crate::ui::a11y;
-use crate::ui::client::{Client, PortInfo};
+use crate::ui::client::{Client, HostId, PortInfo, split_key};
 use crate::ui::edit::{EditSession, Field};
 use crate::ui::form::address::AddressSection;
 use crate::ui::form::dns::DnsSection;
@@ -37,7 +38,10 @@ use crate::ui::form::{self, FormEdit, FormSender, Outcome};
 use crate::ui::texts::{self, Action};
 
 pub struct Details {
-    client: Option<Client>,
+    /// The client of every connected host; calls go to the shown network's.
+    clients: HashMap<HostId, Client>,
+    /// The shown network's host, in the title when the window has more than one.
+    host_label: Option<String>,
     summary: Option<NetworkSummary>,
     session: Option<EditSession>,
     /// The definition the running network uses (differs from the session's original
@@ -53,6 +57,9 @@ pub struct Details {
     interfaces: Vec<HostInterface>,
     /// A selection that waits for the user's answer about unapplied changes.
     asking_to_leave: bool,
+    /// The number of the latest reload: an older one's answer, which can arrive after
+    /// a newer one's (they run side by side), is dropped.
+    reload_number: u64,
     overview: OverviewSection,
     ipv4: AddressSection,
     ipv6: AddressSection,
@@ -70,7 +77,10 @@ pub struct Details {
 
 #[derive(Debug)]
 pub enum DetailsInput {
-    Connected(Option<Client>),
+    /// A host connected (its client) or went away (`None`).
+    Connected(HostId, Option<Client>),
+    /// The host to name in the title (with more than one connection), or none.
+    HostLabel(Option<String>),
     /// Show this network (or none); asks first when edits would be lost.
     Show(Option<NetworkSummary>),
     /// The shown network's properties changed.
@@ -121,6 +131,8 @@ pub enum DetailsOutput {
 #[derive(Debug)]
 pub enum DetailsCommand {
     Loaded {
+        /// Which reload this answers.
+        number: u64,
         path: String,
         definition: Result<String, HelperError>,
         live: Result<String, HelperError>,
@@ -159,7 +171,10 @@ impl Component for Details {
                     #[watch]
                     set_title: &model.summary.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
                     #[watch]
-                    set_subtitle: &model.summary.as_ref().map(|s| texts::state(s.active)).unwrap_or_default(),
+                    set_subtitle: &model.summary.as_ref().map(|s| match &model.host_label {
+                        Some(host) => gettext("{state} on {host}").replace("{state}", &texts::state(s.active)).replace("{host}", host),
+                        None => texts::state(s.active),
+                    }).unwrap_or_default(),
                 },
                 pack_start = &gtk::Button {
                     set_icon_name: "go-previous-symbolic",
@@ -338,7 +353,8 @@ impl Component for Details {
         view_stack.add_titled_with_icon(&xml.root, Some("xml"), &gettext("XML"), "text-x-generic-symbolic");
 
         let model = Details {
-            client: None,
+            clients: HashMap::new(),
+            host_label: None,
             summary: None,
             session: None,
             live: None,
@@ -349,6 +365,7 @@ impl Component for Details {
             no_networks: false,
             interfaces: Vec::new(),
             asking_to_leave: false,
+            reload_number: 0,
             overview,
             ipv4,
             ipv6,
@@ -371,7 +388,15 @@ impl Component for Details {
 
     fn update(&mut self, message: DetailsInput, sender: ComponentSender<Self>, root: &Self::Root) {
         match message {
-            DetailsInput::Connected(client) => self.client = client,
+            DetailsInput::Connected(host, client) => match client {
+                Some(client) => {
+                    self.clients.insert(host, client);
+                }
+                None => {
+                    self.clients.remove(&host);
+                }
+            },
+            DetailsInput::HostLabel(label) => self.host_label = label,
             DetailsInput::Show(summary) => {
                 let same = summary.as_ref().map(|s| &s.path) == self.summary.as_ref().map(|s| &s.path);
                 if same {
@@ -493,8 +518,8 @@ impl Component for Details {
 
     fn update_cmd(&mut self, message: DetailsCommand, sender: ComponentSender<Self>, root: &Self::Root) {
         match message {
-            DetailsCommand::Loaded { path, definition, live, leases, ports, interfaces } => {
-                if self.summary.as_ref().map(|s| &s.path) != Some(&path) {
+            DetailsCommand::Loaded { number, path, definition, live, leases, ports, interfaces } => {
+                if self.summary.as_ref().map(|s| &s.path) != Some(&path) || number != self.reload_number {
                     return;
                 }
                 if let Some(interfaces) = interfaces {
@@ -607,20 +632,29 @@ impl Details {
         }
     }
 
+    /// The client of the shown network's host, while it is connected.
+    fn client(&self) -> Option<Client> {
+        let (host, _) = split_key(&self.summary.as_ref()?.path)?;
+        self.clients.get(&host).cloned()
+    }
+
     /// Reads the definitions and leases of the shown network again.
-    fn reload(&self, sender: &ComponentSender<Self>) {
-        let (Some(client), Some(summary)) = (self.client.clone(), &self.summary) else { return };
+    fn reload(&mut self, sender: &ComponentSender<Self>) {
+        let (Some(client), Some(summary)) = (self.client(), &self.summary) else { return };
         let path = summary.path.clone();
         let active = summary.active;
-        // The uplink list, once per network shown (interfaces come and go rarely).
-        let want_interfaces = self.session.is_none();
+        // The uplink list, once per network shown (interfaces come and go rarely), or
+        // until a reload brought it.
+        let want_interfaces = self.session.is_none() || self.interfaces.is_empty();
+        self.reload_number += 1;
+        let number = self.reload_number;
         sender.oneshot_command(async move {
             let definition = client.definition(path.clone()).await;
             let live = client.live_definition(path.clone()).await;
             let leases = if active { client.leases(path.clone()).await.unwrap_or_default() } else { Vec::new() };
             let ports = client.ports(path.clone()).await.unwrap_or_default();
             let interfaces = if want_interfaces { client.host_interfaces().await.ok() } else { None };
-            DetailsCommand::Loaded { path, definition, live, leases, ports, interfaces }
+            DetailsCommand::Loaded { number, path, definition, live, leases, ports, interfaces }
         });
     }
 
@@ -631,7 +665,7 @@ impl Details {
         F: FnOnce(Client, String) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), HelperError>> + Send,
     {
-        let (Some(client), Some(summary)) = (self.client.clone(), &self.summary) else { return };
+        let (Some(client), Some(summary)) = (self.client(), &self.summary) else { return };
         if self.busy.is_some() {
             return;
         }

@@ -24,6 +24,9 @@ pub struct WizardInit {
     /// The networks that exist: (UUID, name).
     pub existing: Vec<(uuid::Uuid, String)>,
     pub parent: gtk::Window,
+    /// The host it creates the network on, named in the title (with more than one
+    /// connection).
+    pub host_label: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -56,6 +59,7 @@ pub enum WizardCommand {
 
 pub struct Wizard {
     client: Client,
+    host_label: Option<String>,
     new: NewNetwork,
     page: Page,
     creating: bool,
@@ -112,7 +116,10 @@ impl Component for Wizard {
                     },
                     #[wrap(Some)]
                     set_title_widget = &adw::WindowTitle {
-                        set_title: &gettext("New Network"),
+                        set_title: &match &model.host_label {
+                            Some(host) => gettext("New Network on {host}").replace("{host}", host),
+                            None => gettext("New Network"),
+                        },
                         #[watch]
                         set_subtitle: &model.page_subtitle(),
                     },
@@ -173,6 +180,7 @@ impl Component for Wizard {
 
         let client = init.client.clone();
         let mut model = Wizard {
+            host_label: init.host_label.clone(),
             client: init.client.clone(),
             new: {
                 let names = init.existing.iter().map(|(_, name)| name.clone()).collect();

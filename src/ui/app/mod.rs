@@ -1,6 +1,10 @@
-//! The window, which only routes: the helper's news to the list and the details, the
-//! list's selection to the details, the details' reports to toasts; plus the header,
-//! the main menu, the keyboard shortcuts and the page shown while virtnetd is away.
+//! The window, which only routes: each host's news to the list and the details, the
+//! list's selection to the details (or to a host's page), the details' reports to
+//! toasts; plus the header, the main menu, the keyboard shortcuts and the page shown
+//! while the only host's virtnetd is away. The connections themselves (adding,
+//! removing, reconnecting, remembering) are in `connections`.
+
+mod connections;
 
 use std::collections::HashMap;
 
@@ -16,30 +20,28 @@ use crate::dbus::connect::Target;
 use crate::dbus::summary::NetworkSummary;
 use crate::model::Network;
 use crate::ui::APP_ID;
-use crate::ui::client::{self, Client, ClientEvent, Unreachable};
+use crate::ui::client::{ClientEvent, HostId, split_key};
 use crate::ui::details::{Details, DetailsInput, DetailsOutput};
 use crate::ui::frame_log::FrameLog;
+use crate::ui::hosts::{Host, HostState};
 use crate::ui::network_list::{NetworkList, NetworkListInput, NetworkListOutput, NetworkRow};
 use crate::ui::settings::WindowSettings;
 use crate::ui::texts;
 use crate::ui::wizard::{Wizard, WizardInit, WizardOutput};
 
 pub struct AppInit {
-    /// Where virtnetd is (`--connect`).
-    pub target: Target,
-}
-
-/// Whether the helper can be reached.
-#[derive(Debug, PartialEq, Eq)]
-enum Link {
-    Connecting,
-    Unreachable(Unreachable),
-    Ready,
+    /// Where virtnetd is (`--connect`, once or more): the first is the window's own host.
+    pub targets: Vec<Target>,
 }
 
 pub struct App {
-    link: Link,
-    client: Option<Client>,
+    /// Every connection, in the sidebar's order; the first is the one `--connect` named
+    /// first (this computer by default).
+    hosts: Vec<Host>,
+    next_host: HostId,
+    /// The host whose page is shown (its heading was selected).
+    host_shown: Option<HostId>,
+    /// Every network of every host, by key.
     networks: HashMap<String, NetworkSummary>,
     /// Each network's subnets in words, read from its definition.
     subnets: HashMap<String, String>,
@@ -59,11 +61,23 @@ pub struct App {
     settings: WindowSettings,
     /// The network last shown in an earlier run, to show again once connected.
     restore_network: Option<String>,
+    /// Whether the first network was selected yet, on the first connection.
+    selected_at_start: bool,
 }
 
 #[derive(Debug)]
 pub enum AppInput {
-    Helper(ClientEvent),
+    Helper(HostId, ClientEvent),
+    /// "Add Connection…": the dialog, then the connection it names.
+    AddConnection,
+    ConnectionAdded(Target, bool),
+    RemoveConnection(HostId),
+    Connect(HostId),
+    Disconnect(HostId),
+    /// "New Network" on a host's page.
+    NewNetworkOn(HostId),
+    /// A button of the host page, for the host it shows.
+    ShownHost(fn(HostId) -> AppInput),
     Selected(Option<String>),
     /// The list's filter hides the shown network.
     Hidden,
@@ -133,7 +147,7 @@ impl Component for App {
                             set_icon_name: Some("network-offline-symbolic"),
                             set_title: &gettext("Cannot Reach virtnetd"),
                             #[watch]
-                            set_description: Some(&unreachable_text(&model.link)),
+                            set_description: Some(&model.primary_unreachable_text()),
                         },
                     },
 
@@ -167,14 +181,80 @@ impl Component for App {
                         append = &gtk::Separator {
                             set_orientation: gtk::Orientation::Vertical,
                         },
-                        append: model.details.widget(),
+                        #[name = "content"]
+                        append = &gtk::Stack {
+                            set_hexpand: true,
+                            add_named[Some("network")] = model.details.widget(),
+                            add_named[Some("host")] = &gtk::Box {
+                                set_orientation: gtk::Orientation::Vertical,
+                                adw::HeaderBar {
+                                    #[watch]
+                                    set_show_start_title_buttons: model.folded,
+                                    #[wrap(Some)]
+                                    set_title_widget = &adw::WindowTitle {
+                                        #[watch]
+                                        set_title: &model.shown_host().map(Host::label).unwrap_or_default(),
+                                    },
+                                    pack_start = &gtk::Button {
+                                        set_icon_name: "go-previous-symbolic",
+                                        set_tooltip_text: Some(&gettext("Back")),
+                                        #[watch]
+                                        set_visible: model.folded,
+                                        connect_clicked => AppInput::GoBack,
+                                    },
+                                },
+                                adw::StatusPage {
+                                    set_vexpand: true,
+                                    #[watch]
+                                    set_icon_name: Some(model.shown_host().map_or("network-server-symbolic", connections::host_icon)),
+                                    #[watch]
+                                    set_title: &model.shown_host().map(Host::state_text).unwrap_or_default(),
+                                    #[watch]
+                                    set_description: Some(&model.shown_host().map(connections::host_description).unwrap_or_default()),
+                                    #[wrap(Some)]
+                                    set_child = &gtk::Box {
+                                        set_orientation: gtk::Orientation::Vertical,
+                                        set_halign: gtk::Align::Center,
+                                        set_spacing: 12,
+                                        gtk::Button {
+                                            set_label: &gettext("New Network"),
+                                            add_css_class: "pill",
+                                            add_css_class: "suggested-action",
+                                            #[watch]
+                                            set_visible: model.shown_host().is_some_and(Host::is_connected),
+                                            connect_clicked => AppInput::ShownHost(AppInput::NewNetworkOn),
+                                        },
+                                        gtk::Button {
+                                            set_label: &gettext("Connect"),
+                                            add_css_class: "pill",
+                                            #[watch]
+                                            set_visible: model.shown_host().is_some_and(|h| matches!(h.state, HostState::Idle | HostState::Unreachable(_))),
+                                            connect_clicked => AppInput::ShownHost(AppInput::Connect),
+                                        },
+                                        gtk::Button {
+                                            set_label: &gettext("Disconnect"),
+                                            add_css_class: "pill",
+                                            #[watch]
+                                            set_visible: model.shown_host().is_some_and(|h| h.id != 0 && matches!(h.state, HostState::Connected | HostState::Connecting)),
+                                            connect_clicked => AppInput::ShownHost(AppInput::Disconnect),
+                                        },
+                                        gtk::Button {
+                                            set_label: &gettext("Remove Connection"),
+                                            add_css_class: "pill",
+                                            add_css_class: "destructive-action",
+                                            #[watch]
+                                            set_visible: model.shown_host().is_some_and(|h| h.saved),
+                                            connect_clicked => AppInput::ShownHost(AppInput::RemoveConnection),
+                                        },
+                                    },
+                                },
+                            },
+                            #[watch]
+                            set_visible_child_name: if model.host_shown.is_some() { "host" } else { "network" },
+                        },
                     },
                     #[watch]
-                    set_visible_child_name: match model.link {
-                        Link::Connecting => "connecting",
-                        Link::Unreachable(_) => "unreachable",
-                        Link::Ready => "main",
-                    },
+                    set_visible_child_name: model.page_name(),
 
                 },
             },
@@ -196,8 +276,9 @@ impl Component for App {
         });
         let settings = WindowSettings::load();
         let mut model = App {
-            link: Link::Connecting,
-            client: None,
+            hosts: Vec::new(),
+            next_host: 0,
+            host_shown: None,
             networks: HashMap::new(),
             subnets: HashMap::new(),
             guests: HashMap::new(),
@@ -212,6 +293,7 @@ impl Component for App {
             select_when_added: None,
             restore_network: settings.last_network(),
             settings,
+            selected_at_start: false,
         };
         {
             let settings = model.settings.clone();
@@ -230,25 +312,48 @@ impl Component for App {
         add_actions(&root, &sender);
         crate::ui::a11y::set_label(&widgets.new_button, &gettext("New Network"));
 
-        let events = sender.input_sender().clone();
-        relm4::spawn(client::follow(init.target, move |event| events.emit(AppInput::Helper(event))));
+        model.open_connections(init.targets, &sender);
         ComponentParts { model, widgets }
     }
 
     fn update(&mut self, message: AppInput, sender: ComponentSender<Self>, root: &Self::Root) {
         match message {
-            AppInput::Helper(event) => self.helper_event(event, &sender),
+            AppInput::Helper(host, event) => {
+                self.helper_event(host, event, &sender);
+                self.sync_details_reachable();
+            }
+            AppInput::AddConnection => connections::ask_for_connection(root, sender.input_sender().clone()),
+            AppInput::ConnectionAdded(target, autoconnect) => self.add_connection(target, autoconnect, &sender),
+            AppInput::RemoveConnection(host) => self.remove_connection(host),
+            AppInput::Connect(host) => self.connect_host(host, &sender),
+            AppInput::Disconnect(host) => self.disconnect_host(host),
+            AppInput::NewNetworkOn(host) => self.open_wizard(host, root, &sender),
+            AppInput::ShownHost(message) => {
+                if let Some(host) = self.host_shown {
+                    sender.input(message(host));
+                }
+            }
             AppInput::Selected(path) => {
+                // A host's heading: its page.
+                if let Some((host, "")) = path.as_deref().and_then(split_key) {
+                    self.selected = path.clone();
+                    self.host_shown = Some(host);
+                    self.leaflet.navigate(adw::NavigationDirection::Forward);
+                    return;
+                }
+                self.host_shown = None;
                 self.selected = path.clone();
                 let summary = path.as_ref().and_then(|p| self.networks.get(p)).cloned();
                 self.settings.set_last_network(summary.as_ref().map(|n| n.name.as_str()));
+                self.details.emit(DetailsInput::HostLabel(path.as_deref().and_then(|p| self.host_label_of(p))));
                 self.details.emit(DetailsInput::Show(summary));
+                self.sync_details_reachable();
                 if path.is_some() {
                     self.leaflet.navigate(adw::NavigationDirection::Forward);
                 }
             }
             AppInput::Hidden => self.details.emit(DetailsInput::Hidden),
-            AppInput::NewNetwork => self.open_wizard(root, &sender),
+            AppInput::NewNetwork => self.open_wizard(self.wizard_host(), root, &sender),
             AppInput::WizardClosed(created) => {
                 self.wizard = None;
                 if let Some(path) = created {
@@ -260,6 +365,7 @@ impl Component for App {
                 }
             }
             AppInput::KeepSelection(path) => {
+                self.host_shown = None;
                 self.selected = Some(path.clone());
                 self.list.emit(NetworkListInput::Select(Some(path)));
             }
@@ -297,37 +403,48 @@ impl Component for App {
 }
 
 impl App {
-    fn helper_event(&mut self, event: ClientEvent, sender: &ComponentSender<Self>) {
+    fn helper_event(&mut self, host: HostId, event: ClientEvent, sender: &ComponentSender<Self>) {
+        // A host removed a moment ago may still have an event on the way.
+        if self.host(host).is_none() {
+            return;
+        }
         match event {
             ClientEvent::Connected(client, networks) => {
-                self.link = Link::Ready;
-                self.client = Some(client.clone());
-                self.details.emit(DetailsInput::Connected(Some(client)));
+                if let Some(entry) = self.host_mut(host) {
+                    entry.state = HostState::Connected;
+                    entry.client = Some(client.clone());
+                }
+                self.details.emit(DetailsInput::Connected(host, Some(client)));
                 let paths: Vec<String> = networks.iter().map(|n| n.path.clone()).collect();
-                self.networks = networks.into_iter().map(|n| (n.path.clone(), n)).collect();
+                self.networks.retain(|key, _| split_key(key).is_none_or(|(h, _)| h != host));
+                self.networks.extend(networks.into_iter().map(|n| (n.path.clone(), n)));
                 self.subnets.retain(|path, _| self.networks.contains_key(path));
-                self.guests.clear();
+                self.guests.retain(|key, _| split_key(key).is_none_or(|(h, _)| h != host));
                 self.list.emit(NetworkListInput::Replace(self.rows()));
                 self.details.emit(DetailsInput::NetworkCount(self.networks.len()));
                 let active: Vec<String> = self.networks.values().filter(|n| n.active).map(|n| n.path.clone()).collect();
                 self.count_guests(active, sender);
                 self.frame_log.networks(self.networks.len());
-                let shown = self.selected.as_ref().and_then(|p| self.networks.get(p)).cloned();
-                if shown.is_none() {
-                    self.selected = None;
+                if self.host_shown.is_none() {
+                    let shown = self.selected.as_ref().and_then(|p| self.networks.get(p)).cloned();
+                    if shown.is_none() {
+                        self.selected = None;
+                    }
+                    self.details.emit(DetailsInput::Show(shown));
+                    // What changed while away.
+                    self.details.emit(DetailsInput::Reload);
                 }
-                self.details.emit(DetailsInput::Show(shown));
-                // What changed while away.
-                self.details.emit(DetailsInput::Reload);
                 self.read_subnets(paths, sender);
-                self.restore_selection();
+                self.restore_selection(host);
             }
             ClientEvent::Disconnected(reason) => {
-                if self.link == Link::Ready {
-                    self.details.emit(DetailsInput::Connected(None));
+                self.details.emit(DetailsInput::Connected(host, None));
+                if let Some(entry) = self.host_mut(host) {
+                    entry.client = None;
+                    entry.state = HostState::Unreachable(reason);
                 }
-                self.client = None;
-                self.link = Link::Unreachable(reason);
+                // Its networks stay in the list, greyed, until it is back.
+                self.list.emit(NetworkListInput::Replace(self.rows()));
             }
             ClientEvent::Added(summary) => {
                 let path = summary.path.clone();
@@ -390,15 +507,28 @@ impl App {
         }
     }
 
-    /// Shows the network last shown in an earlier run, once, if it still exists. In
-    /// a narrow window the list stays in view, as at every start.
-    fn restore_selection(&mut self) {
-        let Some(name) = self.restore_network.take() else { return };
+    /// Once, as the first host connects: shows the network last shown in an earlier
+    /// run if it still exists, else the first network (as virt-manager does). In a
+    /// narrow window the list stays in view, as at every start.
+    fn restore_selection(&mut self, host: HostId) {
+        if self.selected_at_start || host != self.hosts.first().map_or(0, |h| h.id) {
+            return;
+        }
+        self.selected_at_start = true;
         if self.selected.is_some() {
             return;
         }
-        let Some(summary) = self.networks.values().find(|n| n.name == name).cloned() else { return };
+        let of_host = |n: &&NetworkSummary| split_key(&n.path).is_some_and(|(h, _)| h == host);
+        let remembered = self.restore_network.take();
+        let summary = remembered
+            .and_then(|name| self.networks.values().filter(of_host).find(|n| n.name == name))
+            .or_else(|| {
+                self.networks.values().filter(of_host).min_by(|a, b| (&a.name, &a.path).cmp(&(&b.name, &b.path)))
+            })
+            .cloned();
+        let Some(summary) = summary else { return };
         self.selected = Some(summary.path.clone());
+        self.details.emit(DetailsInput::HostLabel(self.host_label_of(&summary.path)));
         self.list.emit(NetworkListInput::Select(Some(summary.path.clone())));
         self.details.emit(DetailsInput::Show(Some(summary)));
     }
@@ -407,8 +537,13 @@ impl App {
         let summary = self.networks.get(path)?;
         let subnets = self.subnets.get(path).cloned().unwrap_or_default();
         let guests = self.guests.get(path).copied().unwrap_or(0);
+        let (rank, host) = self.rank_of(path)?;
         Some(NetworkRow {
             path: summary.path.clone(),
+            rank,
+            heading: false,
+            reachable: host.is_connected(),
+            indented: self.hosts.len() > 1,
             name: summary.name.clone(),
             active: summary.active,
             degraded: !summary.degraded.is_empty() || !summary.firewall_conflict.is_empty(),
@@ -431,21 +566,18 @@ impl App {
 
     /// Counts the guests holding leases on these networks, in the background.
     fn count_guests(&self, paths: Vec<String>, sender: &ComponentSender<Self>) {
-        let Some(client) = self.client.clone() else { return };
-        if paths.is_empty() {
+        let calls: Vec<_> = paths.into_iter().filter_map(|path| Some((self.client_of(&path)?, path))).collect();
+        if calls.is_empty() {
             return;
         }
         sender.oneshot_command(async move {
-            let counts = futures_util::stream::iter(paths)
-                .map(|path| {
-                    let client = client.clone();
-                    async move {
-                        let leases = client.leases(path.clone()).await.ok()?;
-                        let mut macs: Vec<&str> = leases.iter().map(|l| l.mac.as_str()).collect();
-                        macs.sort_unstable();
-                        macs.dedup();
-                        Some((path, macs.len()))
-                    }
+            let counts = futures_util::stream::iter(calls)
+                .map(|(client, path)| async move {
+                    let leases = client.leases(path.clone()).await.ok()?;
+                    let mut macs: Vec<&str> = leases.iter().map(|l| l.mac.as_str()).collect();
+                    macs.sort_unstable();
+                    macs.dedup();
+                    Some((path, macs.len()))
                 })
                 .buffer_unordered(16)
                 .filter_map(|found| async move { found })
@@ -455,22 +587,29 @@ impl App {
         });
     }
 
+    /// Every network's row, and a heading per host when there is more than one.
     fn rows(&self) -> Vec<NetworkRow> {
-        self.networks.keys().filter_map(|path| self.row(path)).collect()
+        let mut rows: Vec<NetworkRow> = self.networks.keys().filter_map(|path| self.row(path)).collect();
+        if self.hosts.len() > 1 {
+            rows.extend(
+                self.hosts
+                    .iter()
+                    .enumerate()
+                    .map(|(rank, host)| connections::heading(host, rank as u32, &self.networks)),
+            );
+        }
+        rows
     }
 
     /// Reads the subnets of these networks from their definitions, in the background.
     fn read_subnets(&self, paths: Vec<String>, sender: &ComponentSender<Self>) {
-        let Some(client) = self.client.clone() else { return };
+        let calls: Vec<_> = paths.into_iter().filter_map(|path| Some((self.client_of(&path)?, path))).collect();
         sender.oneshot_command(async move {
-            let subnets = futures_util::stream::iter(paths)
-                .map(|path| {
-                    let client = client.clone();
-                    async move {
-                        let xml = client.definition(path.clone()).await.ok()?;
-                        let network = Network::from_xml(&xml).ok()?;
-                        Some((path, texts::subnets(&network)))
-                    }
+            let subnets = futures_util::stream::iter(calls)
+                .map(|(client, path)| async move {
+                    let xml = client.definition(path.clone()).await.ok()?;
+                    let network = Network::from_xml(&xml).ok()?;
+                    Some((path, texts::subnets(&network)))
                 })
                 .buffer_unordered(16)
                 .filter_map(|found| async move { found })
@@ -511,17 +650,6 @@ fn apply_changes(summary: &mut NetworkSummary, changed: &HashMap<String, zbus::O
     }
 }
 
-fn unreachable_text(link: &Link) -> String {
-    let Link::Unreachable(unreachable) = link else { return String::new() };
-    let hint = unreachable.hint.clone().unwrap_or_default();
-    let text = gettext("{why}. {hint}. This window connects by itself as soon as it can.")
-        .replace("{why}", &unreachable.why)
-        .replace("{hint}", capitalized(&hint).trim_end_matches('.'))
-        .replace(". . ", ". ");
-    // A status page's description is markup: the reason comes from elsewhere.
-    glib::markup_escape_text(&capitalized(&text)).to_string()
-}
-
 /// The sentence with its first letter in capitals (the messages start lower-case, as
 /// command-line errors do).
 fn capitalized(text: &str) -> String {
@@ -544,6 +672,7 @@ fn main_menu_button(primary: bool) -> gtk::MenuButton {
 
 fn main_menu() -> gio::Menu {
     let menu = gio::Menu::new();
+    menu.append(Some(&gettext("_Add Connection…")), Some("win.add-connection"));
     menu.append(Some(&gettext("_Keyboard Shortcuts")), Some("win.show-help-overlay"));
     menu.append(Some(&gettext("_About Virtual Networks")), Some("win.about"));
     menu.append(Some(&gettext("_Quit")), Some("app.quit"));
@@ -561,16 +690,23 @@ impl App {
         sender.input(AppInput::Selected(Some(path)));
     }
 
-    /// Opens the wizard over the window (once; it needs the helper).
-    fn open_wizard(&mut self, root: &adw::ApplicationWindow, sender: &ComponentSender<Self>) {
-        let Some(client) = self.client.clone() else { return };
+    /// Opens the wizard over the window, for a network on `host` (once; it needs that
+    /// host's helper).
+    fn open_wizard(&mut self, host: HostId, root: &adw::ApplicationWindow, sender: &ComponentSender<Self>) {
+        let Some(client) = self.host(host).and_then(|h| h.client.clone()) else { return };
         if self.wizard.is_some() {
             return;
         }
         let init = WizardInit {
             client,
-            existing: self.networks.values().map(|n| (n.uuid.parse().unwrap_or_default(), n.name.clone())).collect(),
+            existing: self
+                .networks
+                .values()
+                .filter(|n| split_key(&n.path).is_some_and(|(h, _)| h == host))
+                .map(|n| (n.uuid.parse().unwrap_or_default(), n.name.clone()))
+                .collect(),
             parent: root.clone().upcast(),
+            host_label: (self.hosts.len() > 1).then(|| self.host(host).map(Host::label)).flatten(),
         };
         self.wizard = Some(Wizard::builder().launch(init).forward(sender.input_sender(), |output| match output {
             WizardOutput::Created(path) => AppInput::WizardClosed(Some(path)),
@@ -591,7 +727,8 @@ fn add_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) {
     app.add_action(&quit);
     app.set_accels_for_action("app.quit", &["<Control>q"]);
 
-    let actions: [Shortcut; 7] = [
+    let actions: [Shortcut; 8] = [
+        ("add-connection", &[], || AppInput::AddConnection),
         ("new-network", &["<Control>n"], || AppInput::NewNetwork),
         ("search", &["<Control>f"], || AppInput::Search),
         ("about", &[], || AppInput::About),
