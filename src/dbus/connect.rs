@@ -271,23 +271,26 @@ impl ConnectError {
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
         let hint = match self {
-            ConnectError::NoBus { .. } | ConnectError::NoHelper { .. } => {
-                "start it with 'systemctl start virtnetd', or point -c/--connect or VIRTNET_CONNECT at its bus"
+            ConnectError::NoBus { .. } => {
+                gettext("start it with 'systemctl start virtnetd', or point -c/--connect or VIRTNET_CONNECT at its bus")
             }
-            ConnectError::NoSsh { .. } => "install openssh-client, or name another ssh program in VIRTNET_SSH",
-            ConnectError::Unreachable { .. } => "check the host's name and port, and that sshd runs there",
+            ConnectError::NoHelper { .. } => gettext("start it there with 'sudo systemctl start virtnetd'"),
+            ConnectError::NoSsh { .. } => gettext("install openssh-client, or name another ssh program in VIRTNET_SSH"),
+            ConnectError::Unreachable { .. } => gettext("check the host's name and port, and that sshd runs there"),
             ConnectError::AuthenticationFailed { .. } => {
-                "check the user, and that your key is in the host's authorized_keys (ssh-copy-id)"
+                gettext("check the user, and that your key is in the host's authorized_keys (ssh-copy-id)")
             }
             ConnectError::HostKeyRefused { .. } => {
-                "check the host's key and add it to known_hosts (run 'ssh HOST' once and answer)"
+                gettext("check the host's key and add it to known_hosts (run 'ssh HOST' once and answer)")
             }
-            ConnectError::NoBridge { .. } => "install systemd on that host (Debian: package systemd)",
-            ConnectError::VersionMismatch { .. } => "install the same virtnet version on both computers",
-            ConnectError::RemoteBusMissing { .. } => "check that D-Bus runs on that host (systemctl status dbus)",
+            ConnectError::NoBridge { .. } => gettext("install systemd on that host (Debian: package systemd)"),
+            ConnectError::VersionMismatch { .. } => gettext("install the same virtnet version on both computers"),
+            ConnectError::RemoteBusMissing { .. } => {
+                gettext("check that D-Bus runs on that host (systemctl status dbus)")
+            }
             ConnectError::Ssh { .. } => return None,
         };
-        Some(gettext(hint))
+        Some(hint)
     }
 
     /// A login problem (the person can fix it with another user or key), as opposed to

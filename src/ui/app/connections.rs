@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use gettextrs::gettext;
+use gettextrs::{gettext, ngettext};
 use relm4::adw;
 use relm4::adw::prelude::*;
 use relm4::gtk;
@@ -193,10 +193,8 @@ impl App {
 pub fn heading(host: &Host, rank: u32, networks: &HashMap<String, NetworkSummary>) -> NetworkRow {
     let count = networks.keys().filter(|key| split_key(key).is_some_and(|(h, _)| h == host.id)).count();
     let subtitle = match host.state {
-        HostState::Connected => {
-            gettextrs::ngettext("Connected · {count} network", "Connected · {count} networks", count as u32)
-                .replace("{count}", &count.to_string())
-        }
+        HostState::Connected => ngettext("Connected · {count} network", "Connected · {count} networks", count as u32)
+            .replace("{count}", &count.to_string()),
         _ => host.state_text(),
     };
     NetworkRow {
