@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use virtnet::dbus::connect::{Target, connect};
+use virtnet::dbus::connect::{Prompts, Target, connect};
 use virtnet::dbus::proxy::{ManagerProxy, NetworkProxy};
 use virtnet::dbus::xml_flags;
 
@@ -61,10 +61,10 @@ async fn main() {
     let remote = Target::parse(Some(remote)).unwrap();
 
     let t0 = Instant::now();
-    let local_link = connect(&local, false).await.unwrap();
+    let local_link = connect(&local, &Prompts::Terminal).await.unwrap();
     let local_open = t0.elapsed();
     let t0 = Instant::now();
-    let remote_link = connect(&remote, false).await.unwrap();
+    let remote_link = connect(&remote, &Prompts::Terminal).await.unwrap();
     let remote_open = t0.elapsed();
     println!("open a connection: local {} ms, over ssh {} ms (ssh login and bridge)", ms(local_open), ms(remote_open));
 

@@ -217,10 +217,7 @@ fn errors_say_what_is_wrong_and_what_to_do() {
     let unreachable = cli.run_with(&["-c", "unix:path=/nonexistent/bus", "net-list"], &[], "");
     assert_eq!(unreachable.status.code(), Some(1));
     let text = String::from_utf8_lossy(&unreachable.stderr);
-    assert!(
-        text.starts_with("error: cannot reach the bus unix:path=/nonexistent/bus: "),
-        "{text}"
-    );
+    assert!(text.starts_with("error: cannot reach the bus unix:path=/nonexistent/bus: "), "{text}");
     assert!(text.contains("hint: start it with 'systemctl start virtnetd'"), "{text}");
 
     // Not authorized: the helper's sentence and what to do.

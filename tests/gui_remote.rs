@@ -1,6 +1,7 @@
 //! Two hosts in one window, end to end (tests/gui/remote_e2e.py): host A is a sandbox
 //! on its own bus, host B a second sandbox reached over real ssh (sshd in B's namespace,
-//! `systemd-stdio-bridge` on B's bus). The window adds B in its dialog, shows each
+//! `systemd-stdio-bridge` on B's bus). The window adds B in its dialog (ssh's question
+//! about B's unknown host key asked in a dialog of the window's), shows each
 //! host's networks under its heading, follows B's changes made from the CLI, creates a
 //! network on B in the wizard, greys B while B's virtnetd is away and reconnects when it
 //! is back, and forgets B when it is removed; the remembered connections are read from
@@ -38,8 +39,16 @@ fn one_window_manages_two_hosts() {
         ". {dir}/env && kill $SANDBOX_HELPER_PID && while kill -0 $SANDBOX_HELPER_PID 2>/dev/null; do sleep 0.05; done"
     );
     let start = format!("VIRTNETD={} {} helper {dir} >/dev/null", env!("CARGO_BIN_EXE_virtnetd"), script().display());
+    // The window's ssh knows no host key yet and may ask (the CLI's, used by the
+    // driver, keeps the sandbox's strict settings).
+    let known_hosts = local.path("known_hosts");
+    std::fs::write(&known_hosts, "").unwrap();
+    let ssh_args =
+        format!("-o BatchMode=no -o StrictHostKeyChecking=ask -o UserKnownHostsFile={}", known_hosts.display());
     let mut env = vec![
         ("VIRTNET_SSH", remote.ssh_program().to_owned()),
+        ("SANDBOX_SSH_ARGS", ssh_args),
+        ("KNOWN_HOSTS", text(&known_hosts)),
         ("REMOTE", SSH_TARGET.to_owned()),
         ("REMOTE_STOP", stop),
         ("REMOTE_START", start),
@@ -48,7 +57,7 @@ fn one_window_manages_two_hosts() {
         ("XDG_CONFIG_HOME", text(&config)),
         ("SETTINGS_FILE", text(&config.join("glib-2.0/settings/keyfile"))),
     ];
-    for name in ["SIDEBAR_SCREENSHOT", "UNREACHABLE_SCREENSHOT"] {
+    for name in ["SIDEBAR_SCREENSHOT", "UNREACHABLE_SCREENSHOT", "ASKPASS_SCREENSHOT"] {
         if let Some(shot) = std::env::var_os(name) {
             env.push((name, shot.to_string_lossy().into_owned()));
         }

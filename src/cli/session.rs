@@ -107,7 +107,7 @@ impl Session {
         if let Target::Ssh(ssh) = &target {
             let _ = REMOTE_HOST.set(ssh.host.clone());
         }
-        let link = crate::dbus::connect::connect(&target, true).await?;
+        let link = crate::dbus::connect::connect(&target, &crate::dbus::connect::Prompts::Terminal).await?;
         let conn = link.conn.clone();
         let manager = ManagerProxy::builder(&conn)
             .cache_properties(CacheProperties::No)

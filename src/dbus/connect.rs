@@ -7,13 +7,14 @@
 //! The ssh process is spawned here rather than through zbus's `unixexec:` address
 //! (which runs the very same command line): only the parent of ssh sees its exit status
 //! and its messages, and those are what tell "unreachable" from "key refused" from
-//! "no systemd-stdio-bridge there". ssh's prompts (host key, password) go to the
-//! terminal as always; its messages are shown as they come when `echo` is asked.
+//! "no systemd-stdio-bridge there". ssh's questions (an unknown host key, a password)
+//! go to the terminal as always, or, for the window, to a dialog ([`Prompts`]).
 
 use std::fmt;
 use std::io::{BufRead, BufReader};
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -197,6 +198,21 @@ fn check_user(user: &str) -> Result<(), String> {
     }
 }
 
+/// How ssh asks its questions (an unknown host key, a password, a key's passphrase).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Prompts {
+    /// On the terminal, as ssh always does; ssh's messages are shown on standard error
+    /// as they come.
+    Terminal,
+    /// In a window: ssh runs this program for every question (`SSH_ASKPASS`, forced, so
+    /// a terminal the window was started from is not asked), with
+    /// [`ASKPASS_VARIABLE`] set so that the program knows it is asked.
+    Window(PathBuf),
+}
+
+/// Set for the askpass program ssh runs in [`Prompts::Window`] mode.
+pub const ASKPASS_VARIABLE: &str = "VIRTNET_ASKPASS";
+
 /// Why no helper could be reached, in words a person acts on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConnectError {
@@ -348,13 +364,13 @@ fn messages_of(ssh: &SshProcess) -> String {
 }
 
 /// Connects to the target's bus (for ssh: runs ssh, and waits for the bus handshake).
-/// `echo` shows ssh's messages on standard error as they come.
-pub async fn open(target: &Target, echo: bool) -> Result<Link, ConnectError> {
+/// `prompts` says where ssh's questions go.
+pub async fn open(target: &Target, prompts: &Prompts) -> Result<Link, ConnectError> {
     let (builder, ssh) = match target {
         Target::System => (zbus::connection::Builder::system(), None),
         Target::Address(address) => (zbus::connection::Builder::address(address.as_str()), None),
         Target::Ssh(remote) => {
-            let (stream, ssh) = spawn_ssh(remote, echo)?;
+            let (stream, ssh) = spawn_ssh(remote, prompts)?;
             (zbus::connection::Builder::unix_stream(stream), Some(ssh))
         }
     };
@@ -396,14 +412,15 @@ pub async fn find_helper(link: &mut Link, target: &Target) -> Result<(), Connect
 }
 
 /// [`open`] and [`find_helper`]: a link on which virtnetd answers.
-pub async fn connect(target: &Target, echo: bool) -> Result<Link, ConnectError> {
-    let mut link = open(target, echo).await?;
+pub async fn connect(target: &Target, prompts: &Prompts) -> Result<Link, ConnectError> {
+    let mut link = open(target, prompts).await?;
     find_helper(&mut link, target).await?;
     Ok(link)
 }
 
 /// Runs ssh with one end of a socket pair as its standard input and output.
-fn spawn_ssh(remote: &SshTarget, echo: bool) -> Result<(UnixStream, SshProcess), ConnectError> {
+fn spawn_ssh(remote: &SshTarget, prompts: &Prompts) -> Result<(UnixStream, SshProcess), ConnectError> {
+    let echo = *prompts == Prompts::Terminal;
     let program =
         std::env::var(SSH_PROGRAM_VARIABLE).ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "ssh".to_owned());
     let no_ssh = |e: std::io::Error| ConnectError::NoSsh { program: program.clone(), why: e.to_string() };
@@ -412,7 +429,11 @@ fn spawn_ssh(remote: &SshTarget, echo: bool) -> Result<(UnixStream, SshProcess),
     let theirs_out = theirs.try_clone().map_err(no_ssh)?;
     // The command (and its copies of the socket) is dropped before the handshake, so
     // that ssh's end closes when ssh ends.
-    let mut child = Command::new(&program)
+    let mut command = Command::new(&program);
+    if let Prompts::Window(askpass) = prompts {
+        command.env("SSH_ASKPASS", askpass).env("SSH_ASKPASS_REQUIRE", "force").env(ASKPASS_VARIABLE, "1");
+    }
+    let mut child = command
         .args(remote.ssh_arguments())
         .stdin(Stdio::from(theirs))
         .stdout(Stdio::from(theirs_out))

@@ -16,7 +16,7 @@ use zbus::message::Type as MessageType;
 use zbus::proxy::CacheProperties;
 use zbus::{Connection, MatchRule, MessageStream, OwnedObjectPath, OwnedVariant};
 
-use crate::dbus::connect::{ConnectError, Link, Target};
+use crate::dbus::connect::{ConnectError, Link, Prompts, Target};
 use crate::dbus::proxy::{ManagerProxy, NetworkProxy, PortProxy};
 use crate::dbus::summary::{NetworkSummary, all_networks};
 use crate::dbus::{
@@ -283,11 +283,18 @@ pub async fn follow(host: HostId, target: Target, emit: impl Fn(ClientEvent)) {
     }
 }
 
+/// ssh's questions go to a dialog of this very program (`virtnet-manager` answering as
+/// ssh's askpass, see `ui::askpass`); a terminal is asked only if the program cannot be
+/// found.
+fn prompts() -> Prompts {
+    std::env::current_exe().map_or(Prompts::Terminal, Prompts::Window)
+}
+
 /// One connection's life: while the helper is away, waits on the same connection for it
 /// to come back; while it is there, a snapshot and then its signals. Returns why the
 /// connection itself ended.
 async fn follow_link(target: &Target, emit: &impl Fn(ClientEvent)) -> ConnectError {
-    let mut link = match crate::dbus::connect::open(target, false).await {
+    let mut link = match crate::dbus::connect::open(target, &prompts()).await {
         Ok(link) => link,
         Err(e) => return e,
     };

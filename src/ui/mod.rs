@@ -10,6 +10,7 @@ use relm4::{RelmApp, adw};
 
 mod a11y;
 mod app;
+mod askpass;
 mod client;
 mod details;
 mod edit;
@@ -43,6 +44,12 @@ struct Args {
 
 pub fn main() -> ExitCode {
     crate::i18n::setup();
+    // Run by ssh for a question of a remote connection (see `askpass`).
+    if std::env::var_os(crate::dbus::connect::ASKPASS_VARIABLE).is_some()
+        && let Some(prompt) = std::env::args().nth(1)
+    {
+        return askpass::run(&prompt);
+    }
     let args = Args::parse();
     let mut targets = Vec::new();
     for text in &args.connect {

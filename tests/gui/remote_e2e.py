@@ -10,15 +10,18 @@ ssh, create a network on B in the wizard (with a subnet free on B), grey B's net
 while B's virtnetd is stopped and come back when it starts, and forget B when removed.
 
 Environment: VIRTNET_MANAGER, VIRTNET (binaries), VIRTNET_CONNECT (A's bus), VIRTNET_SSH,
-REMOTE (ssh://root@127.0.0.1), REMOTE_STOP / REMOTE_START (shell commands that stop and
+REMOTE (ssh://root@127.0.0.1), KNOWN_HOSTS (the empty known_hosts the window's ssh
+starts with: SANDBOX_SSH_ARGS points there), REMOTE_STOP / REMOTE_START (shell commands that stop and
 start B's virtnetd), SETTINGS_FILE (the keyfile GSettings writes), SIDEBAR_SCREENSHOT and
-UNREACHABLE_SCREENSHOT (optional: where to save pictures of the sidebar).
+UNREACHABLE_SCREENSHOT, ASKPASS_SCREENSHOT (optional: where to save pictures of the sidebar).
 """
 
 import os
 import subprocess
 import sys
 import time
+
+import pyatspi
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e import run, button, cli, closed, do, fail, find, main_window, network_list, row_texts, sensitive, step, wait_for, walk  # noqa: E402
@@ -30,7 +33,9 @@ HOSTS = (LOCAL, REMOTE_LABEL)
 
 
 def remote_cli(*args):
-    out = subprocess.run([os.environ["VIRTNET"], "-c", os.environ["REMOTE"], *args], capture_output=True, text=True)
+    # The sandbox's own strict ssh settings, not the window's.
+    env = {k: v for k, v in os.environ.items() if k != "SANDBOX_SSH_ARGS"}
+    out = subprocess.run([os.environ["VIRTNET"], "-c", os.environ["REMOTE"], *args], capture_output=True, text=True, env=env)
     if out.returncode != 0:
         fail(f"virtnet -c {os.environ['REMOTE']} {' '.join(args)}: {out.stderr.strip()}")
     return out.stdout
@@ -123,6 +128,26 @@ def add_connection(app):
     return dialog
 
 
+def trust_host_key(app):
+    """ssh does not know B's key yet (SANDBOX_SSH_ARGS: strict checking off, an empty
+    known_hosts) and asks through virtnet-manager as its askpass: another process with
+    a window of its own. (The window's own process is not searched: GTK 4.8 can crash
+    when asked about the dialog it just closed.)"""
+    window = app.get_process_id()
+
+    def question():
+        for candidate in pyatspi.Registry.getDesktop(0):
+            if candidate is not None and candidate.get_process_id() != window and find(candidate, "label", "Unknown Host Key"):
+                return candidate
+        return None
+
+    asker = wait_for("ssh's host key question in a dialog", question)
+    if not find(asker, "label", contains="key fingerprint is SHA256:"):
+        fail("the dialog does not show ssh's question with the key's fingerprint")
+    screenshot("ASKPASS_SCREENSHOT")
+    do(wait_for("Trust and Connect", lambda: button(asker, "Trust and Connect")), "click")
+
+
 def steps(app):
     # One connection: the window as it always was, with the first network selected.
     wait_for("default in the list", lambda: row(app, None, "default"))
@@ -132,6 +157,7 @@ def steps(app):
     step("one connection: no headings, and the first network (default) is selected at start")
 
     add_connection(app)
+    trust_host_key(app)
     wait_for("both hosts' headings", lambda: heading(app, LOCAL) and heading(app, REMOTE_LABEL))
     wait_for("B's networks under B", lambda: row(app, REMOTE_LABEL, "default") and row(app, REMOTE_LABEL, "lab"))
     if not row(app, LOCAL, "default") or row(app, LOCAL, "lab"):
@@ -140,7 +166,9 @@ def steps(app):
     if texts[1] != "Connected · 2 networks":
         fail(f"B's heading says {texts!r}")
     wait_for("the connection to be remembered", lambda: "ssh://root@127.0.0.1" in settings_text())
-    step("Add Connection (port 'ssh' refused as typed): B's heading 'Connected · 2 networks' with default and lab under it, A's under A; remembered")
+    if "127.0.0.1 ssh-ed25519" not in open(os.environ["KNOWN_HOSTS"]).read():
+        fail("ssh did not record the trusted key")
+    step("Add Connection (port 'ssh' refused as typed), B's unknown host key asked and trusted in a dialog: B's heading 'Connected · 2 networks' with default and lab under it, A's under A; remembered")
     screenshot("SIDEBAR_SCREENSHOT")
 
     # A change made on B from the CLI, over ssh, shows under B and only there.
