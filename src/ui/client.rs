@@ -96,11 +96,18 @@ impl ClientEvent {
 #[derive(Clone, Debug)]
 pub struct Client {
     host: HostId,
+    /// The host's name when the connection goes over ssh (polkit cannot ask there).
+    remote: Option<String>,
     conn: Connection,
     manager: ManagerProxy<'static>,
 }
 
 impl Client {
+    /// The host's name, when the connection goes over ssh.
+    pub fn remote_host(&self) -> Option<&str> {
+        self.remote.as_deref()
+    }
+
     async fn network(&self, key: &str) -> Result<NetworkProxy<'static>, HelperError> {
         let path = match split_key(key) {
             Some((host, path)) if host == self.host => path,
@@ -272,10 +279,16 @@ impl From<ConnectError> for Unreachable {
 /// for a bus of this computer, after a growing pause (up to 30 s) for a remote host.
 pub async fn follow(host: HostId, target: Target, emit: impl Fn(ClientEvent)) {
     let emit = move |event: ClientEvent| emit(event.keyed(host));
-    let mut pause = Duration::from_millis(500);
+    const FIRST_PAUSE: Duration = Duration::from_millis(500);
+    let mut pause = FIRST_PAUSE;
     loop {
+        let began = tokio::time::Instant::now();
         let error = follow_link(&target, &emit).await;
         emit(ClientEvent::Disconnected(Unreachable::from(error)));
+        // A link that lasted was a working one: its loss starts the pauses over.
+        if began.elapsed() > Duration::from_secs(30) {
+            pause = FIRST_PAUSE;
+        }
         tokio::time::sleep(pause).await;
         if target.is_remote() {
             pause = (pause * 2).min(Duration::from_secs(30));
@@ -315,7 +328,11 @@ async fn follow_link(target: &Target, emit: &impl Fn(ClientEvent)) -> ConnectErr
     loop {
         match crate::dbus::connect::find_helper(&mut link, target).await {
             Ok(()) => {
-                if let Err(e) = follow_helper(&conn, &mut owner, emit).await {
+                let remote = match target {
+                    Target::Ssh(ssh) => Some(ssh.host.clone()),
+                    _ => None,
+                };
+                if let Err(e) = follow_helper(&conn, remote, &mut owner, emit).await {
                     return lost(&mut link, e);
                 }
                 // The helper stopped: say so, and wait for it on this connection.
@@ -341,6 +358,7 @@ async fn follow_link(target: &Target, emit: &impl Fn(ClientEvent)) -> ConnectErr
 /// the connection breaks (`Err`).
 async fn follow_helper(
     conn: &Connection,
+    remote: Option<String>,
     owner: &mut zbus::fdo::NameOwnerChangedStream,
     emit: &impl Fn(ClientEvent),
 ) -> zbus::Result<()> {
@@ -382,7 +400,7 @@ async fn follow_helper(
 
     let snapshot = all_networks(&conn).await?;
     // The host is set as the event leaves this module.
-    emit(ClientEvent::Connected(Client { host: 0, conn: conn.clone(), manager }, snapshot));
+    emit(ClientEvent::Connected(Client { host: 0, remote, conn: conn.clone(), manager }, snapshot));
 
     loop {
         tokio::select! {

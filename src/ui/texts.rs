@@ -66,8 +66,9 @@ pub fn names(names: &[String]) -> String {
 pub use crate::model::syntax::shown_text;
 
 /// What a failed call means, for a dialog: a heading naming what was tried, and the
-/// helper's own message (with what to do when it is a matter of permission).
-pub fn failure(action: Action, network: &str, error: &HelperError) -> (String, String) {
+/// helper's own message (with what to do when it is a matter of permission; `remote`:
+/// the host, when the call went over ssh, where polkit has no agent to ask).
+pub fn failure(action: Action, network: &str, error: &HelperError, remote: Option<&str>) -> (String, String) {
     let heading = match action {
         Action::Start => gettext("Could not start “{name}”"),
         Action::Stop => gettext("Could not stop “{name}”"),
@@ -78,8 +79,16 @@ pub fn failure(action: Action, network: &str, error: &HelperError) -> (String, S
         Action::Reserve => gettext("Could not reserve the address on “{name}”"),
     }
     .replace("{name}", network);
-    let body = match error.kind {
-        ErrorKind::AccessDenied => format!(
+    let body = match (error.kind, remote) {
+        (ErrorKind::AccessDenied, Some(host)) => format!(
+            "{}\n\n{}",
+            error.message,
+            gettext(
+                "Over ssh no polkit agent can ask for a password. Connect as root (ssh://root@{host}), or allow your user on {host} with a polkit rule (see “Remote hosts” in virtnet's README)."
+            )
+            .replace("{host}", host)
+        ),
+        (ErrorKind::AccessDenied, None) => format!(
             "{}\n\n{}",
             error.message,
             gettext(
@@ -149,12 +158,16 @@ mod tests {
     fn failures_name_the_action_and_keep_the_helpers_message() {
         let error =
             HelperError::new(ErrorKind::SubnetInUse, "subnet 192.168.122.0/24 is already used by network 'default'");
-        let (heading, body) = failure(Action::Start, "lab", &error);
+        let (heading, body) = failure(Action::Start, "lab", &error, None);
         assert_eq!(heading, "Could not start “lab”");
         assert_eq!(body, error.message);
         let denied = HelperError::new(ErrorKind::AccessDenied, "not authorized");
-        let (_, body) = failure(Action::Delete, "lab", &denied);
+        let (_, body) = failure(Action::Delete, "lab", &denied, None);
         assert!(body.starts_with("not authorized\n\n") && body.contains("io.github.virtnet.manage"), "{body}");
+        // Over ssh, polkit has nobody to ask: the way out names the host.
+        let (_, body) = failure(Action::Delete, "lab", &denied, Some("server.example"));
+        assert!(body.starts_with("not authorized\n\nOver ssh no polkit agent can ask for a password."), "{body}");
+        assert!(body.contains("ssh://root@server.example"), "{body}");
     }
 
     #[test]

@@ -417,6 +417,14 @@ impl Reader<'_> {
                         format!("dev='{dev}' must be the same as the first <interface dev='{}'>", first.dev),
                     );
                 }
+            } else if !forward.addresses.is_empty() {
+                // dev names an interface, and a pool lists interfaces or PCI addresses:
+                // taken as the pool's first interface, it would make the definition
+                // one this reader refuses (found by fuzzing the round trip).
+                self.report(
+                    path,
+                    format!("dev='{dev}' names an interface, which a pool of <address> elements cannot have; remove dev or the addresses"),
+                );
             } else if forward.pf.is_none() {
                 forward.interfaces.push(ForwardInterface { dev, connections: None });
             }

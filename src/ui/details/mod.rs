@@ -594,7 +594,8 @@ impl Component for Details {
                         _ => self.reload(&sender),
                     },
                     Err(error) => {
-                        let (heading, body) = texts::failure(action, &name, &error);
+                        let remote = self.client().and_then(|c| c.remote_host().map(str::to_owned));
+                        let (heading, body) = texts::failure(action, &name, &error, remote.as_deref());
                         dialogs::show_error(root, &heading, &body);
                         if action == Action::Autostart
                             && let Some(summary) = self.summary.clone()
