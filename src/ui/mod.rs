@@ -32,7 +32,7 @@ pub const APP_ID: &str = match option_env!("VIRTNET_APP_ID") {
     None => "io.github.virtnet.Manager",
 };
 /// Where the compiled resources live.
-const RESOURCE_BASE: &str = "/io/github/virtnet/Manager";
+pub(crate) const RESOURCE_BASE: &str = "/io/github/virtnet/Manager";
 
 #[derive(Parser, Debug)]
 #[command(name = "virtnet-manager", version, about = "Manage virtual networks for virtual machines")]
@@ -63,7 +63,7 @@ pub fn main() -> ExitCode {
     }
     gio::resources_register_include!("virtnet.gresource").expect("the resources are compiled into the binary");
     glib::set_application_name(&gettextrs::gettext("Virtual Networks"));
-    // libadwaita loads style.css and GTK the shortcuts window from the resource base.
+    // libadwaita loads style.css from the resource base.
     let app = adw::Application::builder().application_id(APP_ID).resource_base_path(RESOURCE_BASE).build();
     // GTK must not see our own arguments: they were handled above.
     RelmApp::from_app(app).with_args(Vec::new()).run::<app::App>(app::AppInit { targets });

@@ -4,8 +4,8 @@
 Run by tests/gui_desktop.rs inside `xvfb-run` + `dbus-run-session` with LANGUAGE=de, the
 German catalog (VIRTNET_LOCALEDIR), the compiled GSettings schema (GSETTINGS_SCHEMA_DIR)
 and the keyfile backend writing SETTINGS_FILE. Starts the window twice: the first time
-it is resized, shows `lab` and is quit from its menu; the second time it must come back
-at that size with `lab` shown.
+its keyboard shortcuts are shown, it is resized, shows `lab` and is quit from its menu;
+the second time it must come back at that size with `lab` shown.
 """
 
 import os
@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import do, fail, find, step, the_app, wait_for, walk  # noqa: E402
+from e2e import do, fail, find, keys, step, the_app, wait_for, walk  # noqa: E402
 
 WIDTH, HEIGHT = 900, 640
 
@@ -42,6 +42,12 @@ def size(window_id):
 
 def german_list(app):
     return wait_for("the list, named in German", lambda: find(app, "list", "Virtuelle Netzwerke"))
+
+
+def shortcuts_window(app):
+    """The keyboard shortcuts' own window: a top-level window holding the group
+    "General", named nowhere in the main window."""
+    return next((w for w in app if w is not None and find(w, "label", "Allgemein")), None)
 
 
 def quit_from_menu(app, window):
@@ -83,6 +89,13 @@ def first_run(app, window):
     wait_for("default's details at the first start, in German", lambda: find(app, "push button", "Stoppen"))
     wait_for("the New Network button in German", lambda: find(app, "push button", "Neues Netzwerk"))
     step("the window speaks German: title, list, the first network's details and buttons from po/de.po")
+
+    # Ctrl+? opens the shortcuts window (built only now, not with the main window).
+    keys("ctrl+question")
+    wait_for("the shortcuts window, in German", lambda: shortcuts_window(app))
+    keys("Escape")
+    wait_for("the shortcuts window to close", lambda: not shortcuts_window(app))
+    step("Ctrl+? shows the keyboard shortcuts, in German; Escape closes them")
 
     # Resize it the way a window manager would.
     window_id = x_window(window)

@@ -5,6 +5,7 @@
 //! removing, reconnecting, remembering) are in `connections`.
 
 mod connections;
+mod details_pane;
 
 use std::collections::HashMap;
 
@@ -21,13 +22,14 @@ use crate::dbus::summary::NetworkSummary;
 use crate::model::Network;
 use crate::ui::APP_ID;
 use crate::ui::client::{ClientEvent, HostId, split_key};
-use crate::ui::details::{Details, DetailsInput, DetailsOutput};
+use crate::ui::details::{DetailsInput, DetailsOutput};
 use crate::ui::frame_log::FrameLog;
 use crate::ui::hosts::{Host, HostState};
 use crate::ui::network_list::{NetworkList, NetworkListInput, NetworkListOutput, NetworkRow};
 use crate::ui::settings::WindowSettings;
 use crate::ui::texts;
 use crate::ui::wizard::{Wizard, WizardInit, WizardOutput};
+use details_pane::DetailsPane;
 
 pub struct AppInit {
     /// Where virtnetd is (`--connect`, once or more): the first is the window's own host.
@@ -50,7 +52,7 @@ pub struct App {
     selected: Option<String>,
     folded: bool,
     list: Controller<NetworkList>,
-    details: Controller<Details>,
+    details: DetailsPane,
     leaflet: adw::Leaflet,
     toasts: adw::ToastOverlay,
     frame_log: FrameLog,
@@ -269,7 +271,7 @@ impl Component for App {
             NetworkListOutput::Selected(path) => AppInput::Selected(path),
             NetworkListOutput::Hidden => AppInput::Hidden,
         });
-        let details = Details::builder().launch(()).forward(sender.input_sender(), |output| match output {
+        let details = DetailsPane::new(&root, sender.input_sender().clone(), |output| match output {
             DetailsOutput::KeepSelection(path) => AppInput::KeepSelection(path),
             DetailsOutput::GoBack => AppInput::GoBack,
             DetailsOutput::Toast(text) => AppInput::Toast(text),
@@ -682,7 +684,7 @@ fn main_menu() -> gio::Menu {
 /// A window action: its name, its keyboard shortcuts, and what it asks for.
 type Shortcut = (&'static str, &'static [&'static str], fn() -> AppInput);
 
-/// The window's actions and their shortcuts (listed in resources/gtk/help-overlay.ui).
+/// The window's actions and their shortcuts (listed in resources/shortcuts.ui).
 impl App {
     /// Selects a network the wizard created and shows it.
     fn show_created(&mut self, path: String, sender: &ComponentSender<Self>) {
@@ -744,6 +746,23 @@ fn add_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) {
         window.add_action(&action);
         app.set_accels_for_action(&format!("win.{name}"), accels);
     }
+
+    // GTK's own help overlay (gtk/help-overlay.ui under the resource base) is built with
+    // every window, before it shows; this one is built when asked for.
+    let shortcuts = gio::SimpleAction::new("show-help-overlay", None);
+    {
+        let window = window.downgrade();
+        shortcuts.connect_activate(move |_, _| {
+            let Some(window) = window.upgrade() else { return };
+            let builder = gtk::Builder::from_resource(&format!("{}/shortcuts.ui", crate::ui::RESOURCE_BASE));
+            if let Some(overlay) = builder.object::<gtk::ShortcutsWindow>("help_overlay") {
+                overlay.set_transient_for(Some(&window));
+                overlay.present();
+            }
+        });
+    }
+    window.add_action(&shortcuts);
+    app.set_accels_for_action("win.show-help-overlay", &["<Control>question"]);
 }
 
 fn show_about(parent: &impl IsA<gtk::Widget>) {
