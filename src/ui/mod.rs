@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use relm4::gtk::gio::prelude::ApplicationExt;
 use relm4::gtk::{gio, glib};
 use relm4::{RelmApp, adw};
 
@@ -17,6 +18,7 @@ mod edit;
 mod form;
 mod frame_log;
 mod hosts;
+mod icon_warmup;
 mod network_list;
 mod new_network;
 mod settings;
@@ -61,11 +63,34 @@ pub fn main() -> ExitCode {
             }
         }
     }
+    // Initialised here rather than in the application's startup: the window maps about
+    // 10 ms sooner (build-aux/bench-gui), and no display is a sentence, not a warning.
+    if adw::init().is_err() {
+        eprintln!("virtnet-manager: {}", no_display_text());
+        return ExitCode::FAILURE;
+    }
     gio::resources_register_include!("virtnet.gresource").expect("the resources are compiled into the binary");
     glib::set_application_name(&gettextrs::gettext("Virtual Networks"));
     // libadwaita loads style.css from the resource base.
     let app = adw::Application::builder().application_id(APP_ID).resource_base_path(RESOURCE_BASE).build();
+    // After GTK's own startup, which adds the resource base's icons to the theme.
+    app.connect_startup(|_| icon_warmup::start());
     // GTK must not see our own arguments: they were handled above.
     RelmApp::from_app(app).with_args(Vec::new()).run::<app::App>(app::AppInit { targets });
     ExitCode::SUCCESS
+}
+
+/// Why GTK could not start (it says only "Failed to initialize GTK"): which display.
+fn no_display_text() -> String {
+    let display =
+        ["WAYLAND_DISPLAY", "DISPLAY"].into_iter().find_map(|v| std::env::var(v).ok().filter(|d| !d.is_empty()));
+    match display {
+        Some(display) => {
+            gettextrs::gettext("cannot open the display {display}; without a display, use the virtnet command")
+                .replace("{display}", &display)
+        }
+        None => gettextrs::gettext(
+            "no display: neither WAYLAND_DISPLAY nor DISPLAY is set; run it in a graphical session, or use the virtnet command",
+        ),
+    }
 }

@@ -7,7 +7,8 @@ sandbox of VIRTNET_CONNECT; host B is a second sandbox reached over real ssh
 The window starts with A alone, adds B in the "Add Connection" dialog, and must then
 show each host's networks under its heading, follow B's changes made from the CLI over
 ssh, create a network on B in the wizard (with a subnet free on B), grey B's networks
-while B's virtnetd is stopped and come back when it starts, and forget B when removed.
+while B's virtnetd is stopped and come back when it starts; started again, it must
+connect B from its settings by itself, and forget B when removed.
 
 Environment: VIRTNET_MANAGER, VIRTNET (binaries), VIRTNET_CONNECT (A's bus), VIRTNET_SSH,
 REMOTE (ssh://root@127.0.0.1), KNOWN_HOSTS (the empty known_hosts the window's ssh
@@ -218,6 +219,16 @@ def steps(app):
     wait_for("B's networks usable again", lambda: not greyed(row(app, REMOTE_LABEL, "lab")[1]))
     step("B's virtnetd started again: B reconnected by itself (Connected · 3 networks)")
 
+
+def second_window(app):
+    """The window started again: B comes back from the settings, connected by itself."""
+    wait_for("B's heading at start, from the settings", lambda: heading(app, REMOTE_LABEL))
+    wait_for("B connected at start", lambda: heading(app, REMOTE_LABEL)[0][1] == "Connected · 3 networks")
+    wait_for("B's networks under B at start", lambda: row(app, REMOTE_LABEL, "made-on-b") and row(app, REMOTE_LABEL, "lab"))
+    if not row(app, LOCAL, "default") or row(app, LOCAL, "made-on-b"):
+        fail("A's networks are not A's alone after the restart")
+    step("started again: B remembered and connected at start (Connected · 3 networks), its networks under it")
+
     # Removing B forgets it.
     select(app, REMOTE_LABEL, None)
     do(wait_for("Remove Connection", lambda: find(main_window(app), "push button", "Remove Connection")), "click")
@@ -226,7 +237,8 @@ def steps(app):
     if not row(app, None, "default"):
         fail("A's default left with B")
     step("Remove Connection: B and its networks left the list and the settings; one connection, no headings again")
-    print("all steps passed", flush=True)
 
 
 run(steps)
+run(second_window)
+print("all steps passed", flush=True)

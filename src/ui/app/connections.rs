@@ -39,9 +39,30 @@ impl App {
                 }
             }
         }
-        let autoconnect: Vec<HostId> = self.hosts.iter().filter(|h| h.autoconnect).map(|h| h.id).collect();
-        for host in autoconnect {
-            self.connect_host(host, sender);
+        let autoconnect: Vec<(HostId, bool)> =
+            self.hosts.iter().filter(|h| h.autoconnect).map(|h| (h.id, h.target.is_remote())).collect();
+        let mut later = Vec::new();
+        for (host, remote) in autoconnect {
+            if remote {
+                if let Some(entry) = self.host_mut(host) {
+                    entry.state = HostState::Connecting;
+                }
+                later.push(host);
+            } else {
+                self.connect_host(host, sender);
+            }
+        }
+        // ssh (a process, a login) would compete with the window's first frame for the
+        // processor; it starts once that frame is drawn.
+        if !later.is_empty() {
+            let input = sender.input_sender().clone();
+            let later = std::cell::Cell::new(Some(later));
+            self.toasts.add_tick_callback(move |_, _| {
+                for host in later.take().into_iter().flatten() {
+                    input.emit(AppInput::Connect(host));
+                }
+                relm4::gtk::glib::ControlFlow::Break
+            });
         }
         self.list.emit(NetworkListInput::Replace(self.rows()));
     }
