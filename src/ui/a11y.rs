@@ -3,8 +3,7 @@
 //! GTK 4.8 (Debian 12) has `gtk_accessible_update_property_value` (since GTK 4.0), but
 //! gtk4-rs 0.11 binds it, and the `GtkAccessible` interface itself, only behind its
 //! `v4_10` feature, which cannot be enabled against GTK 4.8. So this module declares that
-//! one C function itself (every widget is a `GtkAccessible`); it is the crate's only
-//! unsafe code besides `setlocale`.
+//! one C function itself (every widget is a `GtkAccessible`).
 #![allow(unsafe_code)]
 
 use relm4::gtk;
