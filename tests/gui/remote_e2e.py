@@ -145,6 +145,9 @@ def trust_host_key(app):
     asker = wait_for("ssh's host key question in a dialog", question)
     if not find(asker, "label", contains="key fingerprint is SHA256:"):
         fail("the dialog does not show ssh's question with the key's fingerprint")
+    # Meanwhile B's page names B (not "this host", which reads as This Computer).
+    wait_for("B's page to say it connects over ssh to B",
+             lambda: find(main_window(app), "label", "Connecting over ssh to ssh://root@127.0.0.1…"))
     screenshot("ASKPASS_SCREENSHOT")
     do(wait_for("Trust and Connect", lambda: button(asker, "Trust and Connect")), "click")
 

@@ -252,8 +252,17 @@ pub fn host_description(host: &Host) -> String {
                 .replace(". . ", ". ");
             capitalized(&text)
         }
-        HostState::Idle => gettext("Connect to see and manage the virtual networks of this host."),
-        HostState::Connecting => gettext("Connecting to virtnetd on this host…"),
+        // "This host" would read as this computer: a remote one is named.
+        HostState::Idle => match &host.target {
+            Target::Ssh(_) => {
+                gettext("Connect to see and manage the virtual networks of {host}.").replace("{host}", &host.label())
+            }
+            _ => gettext("Connect to see and manage the virtual networks of this computer."),
+        },
+        HostState::Connecting => match &host.target {
+            Target::Ssh(ssh) => gettext("Connecting over ssh to {target}…").replace("{target}", &ssh.to_string()),
+            _ => gettext("Connecting to virtnetd on this computer…"),
+        },
         HostState::Connected => match &host.target {
             Target::Ssh(ssh) => gettext("Connected over ssh to {target}.").replace("{target}", &ssh.to_string()),
             _ => gettext("Connected to virtnetd on this computer."),
