@@ -2,12 +2,16 @@
 //! ones), adding one in the "Add Connection" dialog, removing, connecting and
 //! disconnecting, and what the sidebar and a host's page say about each.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
 
 use gettextrs::{gettext, ngettext};
 use relm4::adw;
 use relm4::adw::prelude::*;
 use relm4::gtk;
+use relm4::gtk::glib;
 use relm4::prelude::*;
 
 use super::{App, AppInput, capitalized};
@@ -35,7 +39,7 @@ impl App {
                 }
                 Ok(_) => {}
                 Err(why) => {
-                    relm4::gtk::glib::g_warning!("virtnet-manager", "a remembered connection is not one: {why}")
+                    glib::g_warning!("virtnet-manager", "a remembered connection is not one: {why}")
                 }
             }
         }
@@ -52,19 +56,31 @@ impl App {
                 self.connect_host(host, sender);
             }
         }
-        // ssh (a process, a login) would compete with the window's first frame for the
-        // processor; it starts once that frame is drawn.
         if !later.is_empty() {
-            let input = sender.input_sender().clone();
-            let later = std::cell::Cell::new(Some(later));
-            self.toasts.add_tick_callback(move |_, _| {
-                for host in later.take().into_iter().flatten() {
-                    input.emit(AppInput::Connect(host));
-                }
-                relm4::gtk::glib::ControlFlow::Break
-            });
+            self.connect_after_first_frame(later, sender);
         }
         self.list.emit(NetworkListInput::Replace(self.rows()));
+    }
+
+    /// Connects `hosts` once the window's first frame is drawn: ssh (a process, a login)
+    /// would compete with that frame for the processor. After a second they connect
+    /// anyway, for a window that is not drawn (started hidden).
+    fn connect_after_first_frame(&self, hosts: Vec<HostId>, sender: &ComponentSender<Self>) {
+        let pending = Rc::new(Cell::new(Some(hosts)));
+        let connect = {
+            let input = sender.input_sender().clone();
+            move |pending: &Cell<Option<Vec<HostId>>>| {
+                for host in pending.take().into_iter().flatten() {
+                    input.emit(AppInput::Connect(host));
+                }
+            }
+        };
+        let (at_frame, at_timeout) = (Rc::clone(&pending), connect.clone());
+        self.toasts.add_tick_callback(move |_, _| {
+            connect(&at_frame);
+            glib::ControlFlow::Break
+        });
+        glib::timeout_add_local_once(Duration::from_secs(1), move || at_timeout(&pending));
     }
 
     fn push_host(&mut self, target: Target, saved: bool, autoconnect: bool) -> HostId {
@@ -206,7 +222,7 @@ impl App {
     pub(super) fn primary_unreachable_text(&self) -> String {
         let Some(host) = self.hosts.first() else { return String::new() };
         // A status page's description is markup: the reason comes from elsewhere.
-        relm4::gtk::glib::markup_escape_text(&host_description(host)).to_string()
+        glib::markup_escape_text(&host_description(host)).to_string()
     }
 }
 
