@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import do, fail, find, keys, step, the_app, wait_for, walk  # noqa: E402
+from e2e import closed, do, fail, find, keys, step, the_app, wait_for, walk  # noqa: E402
 
 WIDTH, HEIGHT = 900, 640
 
@@ -45,9 +45,9 @@ def german_list(app):
 
 
 def shortcuts_window(app):
-    """The keyboard shortcuts' own window: a top-level window holding the group
-    "General", named nowhere in the main window."""
-    return next((w for w in app if w is not None and find(w, "label", "Allgemein")), None)
+    """The keyboard shortcuts' own window, on screen: a top-level window holding the
+    group "General", named nowhere in the main window."""
+    return next((w for w in app if w is not None and not closed(w) and find(w, "label", "Allgemein")), None)
 
 
 def quit_from_menu(app, window):
@@ -95,7 +95,12 @@ def first_run(app, window):
     wait_for("the shortcuts window, in German", lambda: shortcuts_window(app))
     keys("Escape")
     wait_for("the shortcuts window to close", lambda: not shortcuts_window(app))
-    step("Ctrl+? shows the keyboard shortcuts, in German; Escape closes them")
+    # Built once: asked again, the same window comes back.
+    keys("ctrl+question")
+    wait_for("the shortcuts window again", lambda: shortcuts_window(app))
+    keys("Escape")
+    wait_for("the shortcuts window to close again", lambda: not shortcuts_window(app))
+    step("Ctrl+? shows the keyboard shortcuts, in German, twice; Escape closes them")
 
     # Resize it the way a window manager would.
     window_id = x_window(window)

@@ -43,21 +43,15 @@ impl App {
                 }
             }
         }
-        let autoconnect: Vec<(HostId, bool)> =
-            self.hosts.iter().filter(|h| h.autoconnect).map(|h| (h.id, h.target.is_remote())).collect();
-        let mut later = Vec::new();
-        for (host, remote) in autoconnect {
-            if remote {
-                if let Some(entry) = self.host_mut(host) {
-                    entry.state = HostState::Connecting;
-                }
-                later.push(host);
-            } else {
-                self.connect_host(host, sender);
-            }
+        let autoconnect = |remote: bool| -> Vec<HostId> {
+            self.hosts.iter().filter(|h| h.autoconnect && h.target.is_remote() == remote).map(|h| h.id).collect()
+        };
+        let (local, remote) = (autoconnect(false), autoconnect(true));
+        for host in local {
+            self.connect_host(host, sender);
         }
-        if !later.is_empty() {
-            self.connect_after_first_frame(later, sender);
+        if !remote.is_empty() {
+            self.connect_after_first_frame(remote, sender);
         }
         self.list.emit(NetworkListInput::Replace(self.rows()));
     }
@@ -65,7 +59,12 @@ impl App {
     /// Connects `hosts` once the window's first frame is drawn: ssh (a process, a login)
     /// would compete with that frame for the processor. After a second they connect
     /// anyway, for a window that is not drawn (started hidden).
-    fn connect_after_first_frame(&self, hosts: Vec<HostId>, sender: &ComponentSender<Self>) {
+    fn connect_after_first_frame(&mut self, hosts: Vec<HostId>, sender: &ComponentSender<Self>) {
+        for &id in &hosts {
+            if let Some(host) = self.host_mut(id) {
+                host.state = HostState::Connecting;
+            }
+        }
         let pending = Rc::new(Cell::new(Some(hosts)));
         let connect = {
             let input = sender.input_sender().clone();

@@ -3,8 +3,7 @@
 //! appear about 25 ms later (`build-aux/bench-gui`). Messages sent to it before then
 //! wait in its channel, so the rest of the window talks to it as to any component.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::cell::Cell;
 
 use relm4::gtk;
 use relm4::gtk::glib;
@@ -18,8 +17,6 @@ pub(super) struct DetailsPane {
     input: Sender<DetailsInput>,
     /// The content's page for a network: holds the details' own widget once built.
     holder: gtk::Box,
-    /// Keeps the component alive once built.
-    _controller: Rc<RefCell<Option<Controller<Details>>>>,
 }
 
 impl DetailsPane {
@@ -33,22 +30,22 @@ impl DetailsPane {
         let broker = MessageBroker::new();
         let input = broker.sender().clone();
         let holder = gtk::Box::builder().orientation(gtk::Orientation::Vertical).build();
-        let controller = Rc::new(RefCell::new(None));
         let pending = Cell::new(Some((broker, parent, report)));
-        let (built, into) = (Rc::clone(&controller), holder.clone());
+        let into = holder.clone();
         window.add_tick_callback(move |_, _| {
             // The first frame is being drawn: build once it is on screen.
             if let Some((broker, parent, report)) = pending.take() {
-                let (built, into) = (Rc::clone(&built), into.clone());
+                let into = into.clone();
                 glib::idle_add_local_once(move || {
-                    let details = Details::builder().launch_with_broker((), &broker).forward(&parent, report);
+                    let mut details = Details::builder().launch_with_broker((), &broker).forward(&parent, report);
                     into.append(details.widget());
-                    *built.borrow_mut() = Some(details);
+                    // It lives as long as the window, which holds its widget.
+                    details.detach_runtime();
                 });
             }
             glib::ControlFlow::Break
         });
-        DetailsPane { input, holder, _controller: controller }
+        DetailsPane { input, holder }
     }
 
     pub(super) fn emit(&self, message: DetailsInput) {

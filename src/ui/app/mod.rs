@@ -748,17 +748,22 @@ fn add_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) {
     }
 
     // GTK's own help overlay (gtk/help-overlay.ui under the resource base) is built with
-    // every window, before it shows; this one is built when asked for.
+    // every window, before it shows; this one is built the first time it is asked for.
     let shortcuts = gio::SimpleAction::new("show-help-overlay", None);
     {
         let window = window.downgrade();
+        let built: std::cell::OnceCell<gtk::ShortcutsWindow> = std::cell::OnceCell::new();
         shortcuts.connect_activate(move |_, _| {
             let Some(window) = window.upgrade() else { return };
-            let builder = gtk::Builder::from_resource(&format!("{}/shortcuts.ui", crate::ui::RESOURCE_BASE));
-            if let Some(overlay) = builder.object::<gtk::ShortcutsWindow>("help_overlay") {
+            let overlay = built.get_or_init(|| {
+                let builder = gtk::Builder::from_resource(&format!("{}/shortcuts.ui", crate::ui::RESOURCE_BASE));
+                let overlay: gtk::ShortcutsWindow =
+                    builder.object("help_overlay").expect("resources/shortcuts.ui defines help_overlay");
                 overlay.set_transient_for(Some(&window));
-                overlay.present();
-            }
+                overlay.set_hide_on_close(true);
+                overlay
+            });
+            overlay.present();
         });
     }
     window.add_action(&shortcuts);
